@@ -1,0 +1,81 @@
+// Adapter: the small interface every protocol adapter (mqtt, modbus, http, udp) implements, and
+// ReadingSink, the one path through which all of them hand readings to the gateway
+// (mapping -> rules -> buffer). Adapters know the sink only, never what lies behind it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/reading.hpp"
+#include "core/result.hpp"
+
+namespace sensorgate::adapters {
+
+// Why a message was not turned into readings. The names (reject_reason_name) are the
+// `reason` label of sensorgate_readings_rejected_total.
+enum class RejectReason {
+  kNoMapping,     // matches no subscription/mapping
+  kBadJson,       // payload is not valid JSON
+  kMissingField,  // a configured field is absent
+  kBadNumber,     // a value is not a finite number
+  kBadTimestamp,  // the timestamp field cannot be read
+  kBadLine,       // influx line protocol does not parse
+  kTooLarge,      // message or body above the configured limit
+  kBufferFull,    // buffer.on_full=reject and the buffer is at its cap
+  kUnauthorized,  // HTTP token missing or wrong
+};
+
+std::string_view reject_reason_name(RejectReason reason);
+
+enum class IngestError {
+  kFull,       // the buffer is at its cap with on_full=reject: nothing was stored
+  kFailed,     // the commit failed (I/O): nothing was stored
+  kStopping,   // the gateway is shutting down
+};
+
+// Where adapters put readings. Thread-safe.
+class ReadingSink {
+ public:
+  virtual ~ReadingSink() = default;
+  // Returns once the readings are committed to the buffer (or none of them is): for sources
+  // that acknowledge only after commit (HTTP 2xx).
+  virtual Status<IngestError> submit_and_wait(std::vector<Reading> readings) = 0;
+  // Queues the readings for the next group commit and returns; blocks while the ingest queue
+  // is full (backpressure). For sources whose library acknowledges on receipt (MQTT).
+  virtual Status<IngestError> submit(std::vector<Reading> readings) = 0;
+};
+
+enum class StartError {
+  kBadSettings,   // the adapter's settings cannot work (e.g. unreadable TLS files)
+  kCannotListen,  // a listen address is in use or not allowed
+};
+
+struct AdapterHealth {
+  bool up = false;
+  std::string detail;  // e.g. "connected to tcp://127.0.0.1:1883" or the last error
+};
+
+struct AdapterCounters {
+  std::uint64_t messages_received = 0;
+  std::uint64_t readings_received = 0;
+  std::map<RejectReason, std::uint64_t> rejected;
+};
+
+class Adapter {
+ public:
+  virtual ~Adapter() = default;
+  virtual const std::string& name() const = 0;
+  // Starts receiving in the adapter's own threads. Fails only for problems that retrying
+  // cannot fix (e.g. a listen address in use); an unreachable peer is retried in the background.
+  virtual Status<StartError> start() = 0;
+  // Stops receiving; returns within `deadline`. Readings already handed to the sink stay there.
+  virtual void stop(std::chrono::milliseconds deadline) = 0;
+  virtual AdapterHealth health() const = 0;
+  virtual AdapterCounters counters() const = 0;
+};
+
+}  // namespace sensorgate::adapters

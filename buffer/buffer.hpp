@@ -1,0 +1,119 @@
+// Buffer: the SQLite (WAL) store-and-forward queue between adapters and the Kafka forwarder.
+//
+// Write side: any thread may call append(); one writer thread commits queued appends in groups
+// (per commit_interval or commit_max_rows, whichever comes first), and append() returns only
+// once its records are committed, so the caller may then acknowledge its source.
+// Read side: one forwarder thread takes batches in seq order (rows handed out are "in flight"
+// and are not handed out again), and reports rows delivered or dead-lettered in any order.
+// seq is strictly increasing and never reused, also across restarts and after deletes.
+//
+// Thread safety: every public method may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "core/units.hpp"
+
+namespace sensorgate::buffer {
+
+enum class BufferError {
+  kFull,        // on_full=reject and the cap is reached; nothing of the append was stored
+  kIo,          // SQLite failed to read or write (disk full, I/O error)
+  kNotABuffer,  // the file exists but is not a sensorgate buffer; it was left untouched
+  kCorrupt,     // the file is a damaged database; it was left untouched
+  kTooNew,      // written by a newer sensorgate (schema version above ours)
+  kClosed,      // the buffer is shutting down
+};
+
+enum class OnFull { kDropOldest, kReject };
+enum class Durability { kProcess, kPower };  // synchronous=NORMAL / synchronous=FULL
+
+struct Options {
+  std::filesystem::path path;
+  Bytes max_bytes = 1_GiB;
+  OnFull on_full = OnFull::kDropOldest;
+  Durability durability = Durability::kProcess;
+  std::chrono::nanoseconds commit_interval = std::chrono::milliseconds(10);
+  std::uint32_t commit_max_rows = 5000;
+};
+
+// One Kafka-bound record: what the forwarder sends, as the buffer stores it.
+struct Record {
+  std::string topic;
+  std::string key;     // the device id
+  std::int64_t ts_ns = 0;
+  std::string value;   // the encoded record value (JSON)
+};
+
+struct StoredRecord {
+  std::int64_t seq = 0;
+  Record record;
+};
+
+struct GroupStats {
+  std::string name;  // topic or device
+  std::uint64_t pending = 0;
+  std::uint64_t pending_bytes = 0;
+};
+
+// What waits in the buffer. oldest/newest are the ts of the lowest/highest pending seq
+// (arrival order); 0 when nothing is pending.
+struct BacklogStats {
+  std::uint64_t pending = 0;
+  std::uint64_t pending_bytes = 0;
+  std::int64_t oldest_ts_ns = 0;
+  std::int64_t newest_ts_ns = 0;
+  std::uint64_t delivered_total = 0;
+  std::uint64_t dropped_total = 0;
+  std::uint64_t dead_letter_total = 0;
+  std::uint64_t db_bytes = 0;  // database file plus WAL on disk
+  std::vector<GroupStats> by_topic;   // sorted by name
+  std::vector<GroupStats> by_device;  // sorted by name
+};
+
+class Buffer {
+ public:
+  // Opens or creates the buffer at options.path and starts its writer thread. Never overwrites
+  // or deletes an existing file that is not a sensorgate buffer or is damaged: fails with
+  // kNotABuffer / kCorrupt / kTooNew and a message naming the file and what to do.
+  static Result<std::unique_ptr<Buffer>, BufferError> open(const Options& options);
+
+  virtual ~Buffer() = default;
+
+  // Appends records in order; returns once they are committed (or the commit failed, in which
+  // case none of them is stored). With on_full=reject and the cap reached: kFull.
+  virtual Status<BufferError> append(std::span<const Record> records) = 0;
+
+  // Up to max_rows committed, undelivered, not in-flight records in seq order; they become in
+  // flight. Empty when nothing is waiting.
+  virtual Result<std::vector<StoredRecord>, BufferError> next_batch(std::size_t max_rows) = 0;
+
+  // Makes every in-flight row available to next_batch again (after a send failed), in seq
+  // order. The caller must have no outstanding sends for those rows.
+  virtual void rewind() = 0;
+
+  // Deletes delivered rows (any order; unknown seqs are ignored) and counts them delivered.
+  // Durable with the next group commit; returns once committed.
+  virtual Status<BufferError> mark_delivered(std::span<const std::int64_t> seqs) = 0;
+
+  // Moves a row that can never be delivered to the dead-letter table with the error text.
+  virtual Status<BufferError> dead_letter(std::int64_t seq, const std::string& error) = 0;
+
+  virtual Result<BacklogStats, BufferError> stats() = 0;
+
+  // Commits what is queued and stops the writer; later calls fail with kClosed.
+  virtual void close() = 0;
+};
+
+// Backlog statistics read from the file through a read-only connection; safe while a daemon
+// has the buffer open. Fails with the open errors above, or kIo when the file does not exist.
+Result<BacklogStats, BufferError> read_backlog(const std::filesystem::path& path);
+
+}  // namespace sensorgate::buffer

@@ -1,0 +1,25 @@
+// RFC 3339 timestamps <-> nanoseconds since the Unix epoch, as used in record values, alerts,
+// HTTP bodies and payload fields. Pure functions, no locale, no time zone database.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+
+namespace sensorgate {
+
+enum class TimeParseError { kMalformed, kOutOfRange };
+
+// "2026-11-22T10:15:30.123Z": UTC, fraction of 3, 6 or 9 digits (the fewest that are exact).
+std::string format_rfc3339(std::int64_t ns_since_epoch);
+
+// Appends the same text to `out` without a temporary (the hot path of record encoding).
+void append_rfc3339(std::string& out, std::int64_t ns_since_epoch);
+
+// Parses "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)"; 't', 'z' and a space for 'T' are
+// accepted too. Fractions beyond nanoseconds are truncated.
+Result<std::int64_t, TimeParseError> parse_rfc3339(std::string_view text);
+
+}  // namespace sensorgate

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs everything sensorgate needs to build, test and run its demo, from Debian 12 packages.
+# Idempotent and quiet: installs only what is missing and runs `apt-get update` at most once.
+set -euo pipefail
+
+packages=(
+  cmake g++ make pkg-config clang-format
+  libsqlite3-dev sqlite3 libyaml-cpp-dev libcli11-dev catch2 nlohmann-json3-dev
+  librdkafka-dev libpaho-mqttpp-dev libpaho-mqtt-dev libmodbus-dev libcpp-httplib-dev
+  libsystemd-dev mosquitto mosquitto-clients
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]}; run this script as root" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+echo "install-deps: installing ${missing[*]}"
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,38 @@
+#include "core/time_format.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace sensorgate;
+
+TEST_CASE("timestamps format as RFC 3339 UTC with the fewest exact fraction digits") {
+  CHECK(format_rfc3339(0) == "1970-01-01T00:00:00.000Z");
+  CHECK(format_rfc3339(1'795'000'000'123'000'000) == "2026-11-18T11:06:40.123Z");
+  CHECK(format_rfc3339(1'795'000'000'123'456'000) == "2026-11-18T11:06:40.123456Z");
+  CHECK(format_rfc3339(1'795'000'000'123'456'789) == "2026-11-18T11:06:40.123456789Z");
+  CHECK(format_rfc3339(-1'000'000) == "1969-12-31T23:59:59.999Z");
+}
+
+TEST_CASE("RFC 3339 timestamps parse with fractions and offsets") {
+  CHECK(parse_rfc3339("2026-11-18T11:06:40.123Z").value() == 1'795'000'000'123'000'000);
+  CHECK(parse_rfc3339("2026-11-18T12:06:40.123+01:00").value() == 1'795'000'000'123'000'000);
+  CHECK(parse_rfc3339("2026-11-18t11:06:40z").value() == 1'795'000'000'000'000'000);
+  CHECK(parse_rfc3339("2026-11-18 11:06:40.123456789123Z").value() == 1'795'000'000'123'456'789);
+  CHECK(parse_rfc3339("2000-02-29T00:00:00Z").value() == 951'782'400'000'000'000);
+}
+
+TEST_CASE("malformed timestamps are rejected with the text and an example") {
+  auto bad = parse_rfc3339("yesterday");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message ==
+        "'yesterday' is not an RFC 3339 timestamp (e.g. 2026-11-22T10:15:30.5Z)");
+  CHECK(parse_rfc3339("2026-11-18T11:06:40").error().code == TimeParseError::kMalformed);
+  CHECK(parse_rfc3339("2026-13-18T11:06:40Z").error().code == TimeParseError::kOutOfRange);
+  CHECK(parse_rfc3339("2026-11-18T11:06:40.Z").error().code == TimeParseError::kMalformed);
+  CHECK(parse_rfc3339("2026-11-18T11:06:40Zjunk").error().code == TimeParseError::kMalformed);
+}
+
+TEST_CASE("formatting then parsing gives back the same instant") {
+  for (std::int64_t ns : {0LL, 1LL, 999'999'999LL, 1'795'000'000'000'000'001LL, -123'456'789LL}) {
+    CHECK(parse_rfc3339(format_rfc3339(ns)).value() == ns);
+  }
+}
