@@ -1,0 +1,29 @@
+#include "adapters/adapter.hpp"
+
+namespace sensorgate::adapters {
+
+std::string_view reject_reason_name(RejectReason reason) {
+  switch (reason) {
+    case RejectReason::kNoMapping:
+      return "no_mapping";
+    case RejectReason::kBadJson:
+      return "bad_json";
+    case RejectReason::kMissingField:
+      return "missing_field";
+    case RejectReason::kBadNumber:
+      return "bad_number";
+    case RejectReason::kBadTimestamp:
+      return "bad_timestamp";
+    case RejectReason::kBadLine:
+      return "bad_line";
+    case RejectReason::kTooLarge:
+      return "too_large";
+    case RejectReason::kBufferFull:
+      return "buffer_full";
+    case RejectReason::kUnauthorized:
+      return "unauthorized";
+  }
+  return "unknown";
+}
+
+}  // namespace sensorgate::adapters
