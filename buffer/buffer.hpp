@@ -29,6 +29,7 @@ enum class BufferError {
   kNotABuffer,  // the file exists but is not a sensorgate buffer; it was left untouched
   kCorrupt,     // the file is a damaged database; it was left untouched
   kTooNew,      // written by a newer sensorgate (schema version above ours)
+  kInUse,       // another process has the buffer open for writing
   kClosed,      // the buffer is shutting down
 };
 
@@ -42,14 +43,22 @@ struct Options {
   Durability durability = Durability::kProcess;
   std::chrono::nanoseconds commit_interval = std::chrono::milliseconds(10);
   std::uint32_t commit_max_rows = 5000;
+  // Caps the database file at this many pages (0: no limit); how tests make the disk full.
+  std::uint32_t max_page_count = 0;
 };
 
 // One Kafka-bound record: what the forwarder sends, as the buffer stores it.
 struct Record {
   std::string topic;
-  std::string key;     // the device id
+  std::string key;  // the device id
   std::int64_t ts_ns = 0;
-  std::string value;   // the encoded record value (JSON)
+  std::string value;  // the encoded record value (JSON)
+};
+
+// The seqs one append() received: first..last, contiguous and in the order of its records.
+struct SeqRange {
+  std::int64_t first = 0;
+  std::int64_t last = 0;
 };
 
 struct StoredRecord {
@@ -63,7 +72,9 @@ struct GroupStats {
   std::uint64_t pending_bytes = 0;
 };
 
-// What waits in the buffer. oldest/newest are the ts of the lowest/highest pending seq
+// What waits in the buffer. pending_bytes counts topic + key + value bytes of pending rows, the
+// measure that buffer.max_bytes caps (the file holds them plus SQLite's overhead, about 1.3x).
+// oldest/newest are the ts of the lowest/highest pending seq
 // (arrival order); 0 when nothing is pending.
 struct BacklogStats {
   std::uint64_t pending = 0;
@@ -73,7 +84,7 @@ struct BacklogStats {
   std::uint64_t delivered_total = 0;
   std::uint64_t dropped_total = 0;
   std::uint64_t dead_letter_total = 0;
-  std::uint64_t db_bytes = 0;  // database file plus WAL on disk
+  std::uint64_t db_bytes = 0;         // database file plus WAL on disk
   std::vector<GroupStats> by_topic;   // sorted by name
   std::vector<GroupStats> by_device;  // sorted by name
 };
@@ -89,7 +100,8 @@ class Buffer {
 
   // Appends records in order; returns once they are committed (or the commit failed, in which
   // case none of them is stored). With on_full=reject and the cap reached: kFull.
-  virtual Status<BufferError> append(std::span<const Record> records) = 0;
+  // `records` must not be empty.
+  virtual Result<SeqRange, BufferError> append(std::span<const Record> records) = 0;
 
   // Up to max_rows committed, undelivered, not in-flight records in seq order; they become in
   // flight. Empty when nothing is waiting.
@@ -100,11 +112,17 @@ class Buffer {
   virtual void rewind() = 0;
 
   // Deletes delivered rows (any order; unknown seqs are ignored) and counts them delivered.
-  // Durable with the next group commit; returns once committed.
+  // Queues the deletion for the next group commit and returns at once: a crash before that
+  // commit makes those rows pending again, and they are sent again with the same seq.
   virtual Status<BufferError> mark_delivered(std::span<const std::int64_t> seqs) = 0;
 
-  // Moves a row that can never be delivered to the dead-letter table with the error text.
+  // Moves a row that can never be delivered to the dead-letter table with the error text;
+  // queued for the next group commit like mark_delivered.
   virtual Status<BufferError> dead_letter(std::int64_t seq, const std::string& error) = 0;
+
+  // Returns once everything queued before the call (appends, deliveries, dead letters) is
+  // committed.
+  virtual Status<BufferError> sync() = 0;
 
   virtual Result<BacklogStats, BufferError> stats() = 0;
 

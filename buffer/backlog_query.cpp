@@ -1,0 +1,110 @@
+#include "buffer/backlog_query.hpp"
+
+#include <string_view>
+#include <system_error>
+
+#include "buffer/schema.hpp"
+
+namespace sensorgate::buffer {
+namespace {
+
+// Runs all queries inside one read transaction so the figures agree with each other; the
+// transaction ends before returning, so the WAL is never pinned by a stats reader.
+class ReadTransaction {
+ public:
+  explicit ReadTransaction(Database& db) : db_(db) { began_ = db_.exec("BEGIN").ok(); }
+  ~ReadTransaction() {
+    if (began_) (void)db_.exec("COMMIT");
+  }
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+
+ private:
+  Database& db_;
+  bool began_ = false;
+};
+
+Result<std::int64_t, BufferError> ts_of_end(Database& db, const char* sql) {
+  Statement statement(db, sql);
+  if (!statement.prepared()) return sqlite_error(db, statement.prepare_code(), sql);
+  const int code = statement.step();
+  if (code == SQLITE_ROW) return statement.column_int(0);
+  if (code == SQLITE_DONE) return std::int64_t{0};
+  return sqlite_error(db, code, sql);
+}
+
+}  // namespace
+
+std::uint64_t database_bytes_on_disk(const std::filesystem::path& path) {
+  std::uint64_t total = 0;
+  for (const auto& file : {path, std::filesystem::path(path.string() + "-wal")}) {
+    std::error_code error;
+    const auto size = std::filesystem::file_size(file, error);
+    if (!error) total += size;
+  }
+  return total;
+}
+
+Result<BacklogStats, BufferError> query_backlog(Database& db, const std::filesystem::path& path) {
+  BacklogStats stats;
+  ReadTransaction transaction(db);
+  {
+    Statement totals(db, schema::sql::kSelectTotals);
+    if (!totals.prepared()) return sqlite_error(db, totals.prepare_code(), "reading totals");
+    int code;
+    while ((code = totals.step()) == SQLITE_ROW) {
+      const std::string_view name = totals.column_text(0);
+      const auto value = static_cast<std::uint64_t>(totals.column_int(1));
+      if (name == schema::total::kPending) stats.pending = value;
+      if (name == schema::total::kPendingBytes) stats.pending_bytes = value;
+      if (name == schema::total::kDelivered) stats.delivered_total = value;
+      if (name == schema::total::kDropped) stats.dropped_total = value;
+      if (name == schema::total::kDeadLettered) stats.dead_letter_total = value;
+    }
+    if (code != SQLITE_DONE) return sqlite_error(db, code, "reading totals");
+  }
+  {
+    Statement groups(db, schema::sql::kSelectGroups);
+    if (!groups.prepared()) return sqlite_error(db, groups.prepare_code(), "reading group stats");
+    int code;
+    while ((code = groups.step()) == SQLITE_ROW) {
+      GroupStats group{std::string(groups.column_text(1)),
+                       static_cast<std::uint64_t>(groups.column_int(2)),
+                       static_cast<std::uint64_t>(groups.column_int(3))};
+      if (groups.column_int(0) == static_cast<std::int64_t>(schema::NameKind::kTopic)) {
+        stats.by_topic.push_back(std::move(group));
+      } else {
+        stats.by_device.push_back(std::move(group));
+      }
+    }
+    if (code != SQLITE_DONE) return sqlite_error(db, code, "reading group stats");
+  }
+  const auto oldest = ts_of_end(db, schema::sql::kSelectOldestTs);
+  if (!oldest.ok()) return oldest.error();
+  const auto newest = ts_of_end(db, schema::sql::kSelectNewestTs);
+  if (!newest.ok()) return newest.error();
+  stats.oldest_ts_ns = *oldest;
+  stats.newest_ts_ns = *newest;
+  stats.db_bytes = database_bytes_on_disk(path);
+  return stats;
+}
+
+Result<BacklogStats, BufferError> read_backlog(const std::filesystem::path& path) {
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) {
+    return make_error(BufferError::kIo, "no buffer file at " + path.string() +
+                                            " (has the gateway run with this config yet?)");
+  }
+  if (auto header = schema::check_file_header(path); !header.ok()) return header.error();
+  Database db(path, SQLITE_OPEN_READONLY);
+  if (db.open_code() != SQLITE_OK) {
+    return sqlite_error(db, db.open_code(), "cannot open buffer file " + path.string());
+  }
+  (void)db.exec("PRAGMA busy_timeout = 5000");
+  if (auto prepared = schema::prepare(db, path, /*read_only=*/true); !prepared.ok()) {
+    return prepared.error();
+  }
+  return query_backlog(db, path);
+}
+
+}  // namespace sensorgate::buffer

@@ -1,0 +1,152 @@
+#include "buffer/schema.hpp"
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+
+namespace sensorgate::buffer::schema {
+namespace {
+
+constexpr const char* kCreateSchema = R"sql(
+BEGIN IMMEDIATE;
+CREATE TABLE names(
+  id INTEGER PRIMARY KEY,
+  kind INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  UNIQUE(kind, name));
+CREATE TABLE records(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  topic_id INTEGER NOT NULL,
+  device_id INTEGER NOT NULL,
+  ts_ns INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  value BLOB NOT NULL);
+CREATE TABLE group_stats(
+  name_id INTEGER PRIMARY KEY,
+  pending INTEGER NOT NULL,
+  pending_bytes INTEGER NOT NULL);
+CREATE TABLE totals(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO totals(name, value) VALUES
+  ('pending', 0), ('pending_bytes', 0), ('delivered', 0), ('dropped', 0), ('dead_lettered', 0);
+CREATE TABLE dead_letters(
+  seq INTEGER PRIMARY KEY,
+  topic TEXT NOT NULL,
+  key TEXT NOT NULL,
+  ts_ns INTEGER NOT NULL,
+  value BLOB NOT NULL,
+  error TEXT NOT NULL,
+  failed_at_ns INTEGER NOT NULL);
+PRAGMA application_id = 1397178950;
+PRAGMA user_version = 1;
+COMMIT;
+)sql";
+static_assert(kApplicationId == 1397178950, "kCreateSchema spells kApplicationId out");
+static_assert(kVersion == 1, "kCreateSchema spells kVersion out");
+
+std::string left_untouched(const std::filesystem::path& path) {
+  return "; it was left untouched. Point buffer.path at another file, or move " + path.string() +
+         " away (keep it if it may hold readings) and start again";
+}
+
+Error<BufferError> damaged(const std::filesystem::path& path, const std::string& detail) {
+  return make_error(BufferError::kCorrupt, "buffer file " + path.string() + " is damaged (" +
+                                               detail + ")" + left_untouched(path) +
+                                               "; `sqlite3 FILE .recover` may save its rows");
+}
+
+}  // namespace
+
+Status<BufferError> check_file_header(const std::filesystem::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    return make_error(BufferError::kIo, "cannot read buffer file " + path.string());
+  }
+  std::array<char, 16> header{};
+  file.read(header.data(), header.size());
+  static constexpr char kMagic[16] = "SQLite format 3";  // 15 characters and a NUL
+  if (file.gcount() != static_cast<std::streamsize>(header.size()) ||
+      !std::equal(header.begin(), header.end(), kMagic)) {
+    return make_error(BufferError::kNotABuffer,
+                      "buffer file " + path.string() +
+                          " is not a sensorgate buffer (not an SQLite database)" +
+                          left_untouched(path));
+  }
+  return {};
+}
+
+Status<BufferError> prepare(Database& db, const std::filesystem::path& path, bool read_only) {
+  const auto application_id = db.query_int("PRAGMA application_id");
+  if (!application_id.ok()) {
+    if (application_id.error().code == BufferError::kCorrupt ||
+        application_id.error().code == BufferError::kNotABuffer) {
+      return damaged(path, application_id.error().message);
+    }
+    return application_id.error();
+  }
+  if (*application_id == 0) {
+    const auto objects = db.query_int("SELECT count(*) FROM sqlite_schema");
+    if (!objects.ok()) return damaged(path, objects.error().message);
+    if (*objects != 0 || read_only) {
+      return make_error(BufferError::kNotABuffer,
+                        "buffer file " + path.string() +
+                            " is an SQLite database but not a sensorgate buffer" +
+                            left_untouched(path));
+    }
+    // An empty database: ours to set up. auto_vacuum must precede the first table.
+    if (auto status = db.exec("PRAGMA auto_vacuum = INCREMENTAL"); !status.ok()) return status;
+    if (auto status = db.exec("PRAGMA journal_mode = WAL"); !status.ok()) return status;
+    if (auto status = db.exec(kCreateSchema); !status.ok()) {
+      (void)db.exec("ROLLBACK");
+      return status;
+    }
+    return {};
+  }
+  if (*application_id != kApplicationId) {
+    char hex[32];
+    std::snprintf(hex, sizeof hex, "0x%08llx",
+                  static_cast<unsigned long long>(static_cast<std::uint32_t>(*application_id)));
+    return make_error(BufferError::kNotABuffer,
+                      "buffer file " + path.string() +
+                          " is not a sensorgate buffer (it belongs to another application, id " +
+                          hex + ")" + left_untouched(path));
+  }
+  const auto version = db.query_int("PRAGMA user_version");
+  if (!version.ok()) return damaged(path, version.error().message);
+  if (*version > kVersion) {
+    return make_error(BufferError::kTooNew,
+                      "buffer file " + path.string() + " has schema version " +
+                          std::to_string(*version) + ", newer than this sensorgate (" +
+                          std::to_string(kVersion) +
+                          "); it was left untouched. Upgrade sensorgate to read it");
+  }
+  // Reading the aggregates touches every table's root page: a damaged file shows here.
+  for (const char* probe :
+       {sql::kSelectTotals, sql::kSelectNames, sql::kSelectOldestTs,
+        "SELECT count(*) FROM dead_letters", "SELECT count(*) FROM group_stats"}) {
+    Statement statement(db, probe);
+    if (!statement.prepared()) {
+      return damaged(path, sqlite_error(db, statement.prepare_code(), probe).message);
+    }
+    int code = SQLITE_ROW;
+    for (int rows = 0; code == SQLITE_ROW && rows < 1000; ++rows) code = statement.step();
+    if (code != SQLITE_DONE && code != SQLITE_ROW) {
+      if (buffer_error_of(code) == BufferError::kIo) return sqlite_error(db, code, probe);
+      return damaged(path, sqlite_error(db, code, probe).message);
+    }
+  }
+  return {};
+}
+
+Status<BufferError> configure_writer(Database& db, Durability durability) {
+  const char* synchronous = durability == Durability::kPower ? "PRAGMA synchronous = FULL"
+                                                             : "PRAGMA synchronous = NORMAL";
+  for (const char* pragma : {"PRAGMA journal_mode = WAL", synchronous,
+                             // A WAL that outgrew this is cut back after each checkpoint.
+                             "PRAGMA journal_size_limit = 67108864", "PRAGMA busy_timeout = 5000",
+                             "PRAGMA cache_size = -16384"}) {
+    if (auto status = db.exec(pragma); !status.ok()) return status;
+  }
+  return {};
+}
+
+}  // namespace sensorgate::buffer::schema

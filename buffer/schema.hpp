@@ -1,0 +1,80 @@
+// The buffer's on-disk format: every SQL statement the buffer runs lives here, together with the
+// checks that decide whether an existing file is a sensorgate buffer this build can use.
+//
+// Tables: records (pending rows; seq is AUTOINCREMENT so it is never reused, also after the
+// table was emptied), names (topic and device names, stored once), group_stats and totals
+// (aggregates kept current by the writer so backlog questions never scan records), and
+// dead_letters (rows Kafka refused for good). application_id marks the file as ours and
+// user_version carries the schema version for migrations.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+
+#include "buffer/buffer.hpp"
+#include "buffer/sqlite.hpp"
+
+namespace sensorgate::buffer::schema {
+
+inline constexpr std::int64_t kApplicationId = 0x53474246;  // "SGBF"
+inline constexpr std::int64_t kVersion = 1;
+
+enum class NameKind : std::int64_t { kTopic = 0, kDevice = 1 };
+
+// Checks that `path` (which exists and is not empty) starts like an SQLite database, without
+// opening it through SQLite, so that no other kind of file is ever modified.
+Status<BufferError> check_file_header(const std::filesystem::path& path);
+
+// On a connection to an existing or new file: refuses files that are not sensorgate buffers, are
+// damaged or too new; creates the schema in an empty database unless `read_only`.
+Status<BufferError> prepare(Database& db, const std::filesystem::path& path, bool read_only);
+
+// Connection settings for the writer: WAL, synchronous per durability, WAL size limits.
+Status<BufferError> configure_writer(Database& db, Durability durability);
+
+namespace sql {
+inline constexpr const char* kInsertRecord =
+    "INSERT INTO records(topic_id, device_id, ts_ns, bytes, value) VALUES(?1, ?2, ?3, ?4, ?5)";
+inline constexpr const char* kInsertName = "INSERT INTO names(kind, name) VALUES(?1, ?2)";
+inline constexpr const char* kSelectNames = "SELECT id, name FROM names ORDER BY id";
+inline constexpr const char* kSelectBatch =
+    "SELECT seq, topic_id, device_id, ts_ns, value FROM records WHERE seq > ?1 ORDER BY seq "
+    "LIMIT ?2";
+inline constexpr const char* kDeleteRange =
+    "DELETE FROM records WHERE seq BETWEEN ?1 AND ?2 RETURNING topic_id, device_id, bytes";
+inline constexpr const char* kDeleteRangeQuiet = "DELETE FROM records WHERE seq BETWEEN ?1 AND ?2";
+inline constexpr const char* kSelectOldestAfter =
+    "SELECT seq, topic_id, device_id, bytes FROM records WHERE seq > ?1 ORDER BY seq";
+inline constexpr const char* kDeleteAfterUpTo = "DELETE FROM records WHERE seq > ?1 AND seq <= ?2";
+inline constexpr const char* kCopyToDeadLetters =
+    "INSERT INTO dead_letters(seq, topic, key, ts_ns, value, error, failed_at_ns) "
+    "SELECT r.seq, t.name, d.name, r.ts_ns, r.value, ?2, ?3 FROM records r "
+    "JOIN names t ON t.id = r.topic_id JOIN names d ON d.id = r.device_id WHERE r.seq = ?1";
+inline constexpr const char* kAddGroupStats =
+    "INSERT INTO group_stats(name_id, pending, pending_bytes) VALUES(?1, ?2, ?3) "
+    "ON CONFLICT(name_id) DO UPDATE SET pending = pending + excluded.pending, "
+    "pending_bytes = pending_bytes + excluded.pending_bytes";
+inline constexpr const char* kAddTotal = "UPDATE totals SET value = value + ?2 WHERE name = ?1";
+inline constexpr const char* kSelectTotals = "SELECT name, value FROM totals";
+inline constexpr const char* kSelectGroups =
+    "SELECT n.kind, n.name, g.pending, g.pending_bytes FROM group_stats g "
+    "JOIN names n ON n.id = g.name_id WHERE g.pending > 0 ORDER BY n.kind, n.name";
+inline constexpr const char* kSelectOldestTs = "SELECT ts_ns FROM records ORDER BY seq LIMIT 1";
+inline constexpr const char* kSelectNewestTs =
+    "SELECT ts_ns FROM records ORDER BY seq DESC LIMIT 1";
+inline constexpr const char* kFreePages = "PRAGMA freelist_count";
+inline constexpr const char* kPageCount = "PRAGMA page_count";
+inline constexpr const char* kIncrementalVacuum = "PRAGMA incremental_vacuum(2000)";
+inline constexpr const char* kCheckpointTruncate = "PRAGMA wal_checkpoint(TRUNCATE)";
+}  // namespace sql
+
+// Names of the rows of the totals table.
+namespace total {
+inline constexpr const char* kPending = "pending";
+inline constexpr const char* kPendingBytes = "pending_bytes";
+inline constexpr const char* kDelivered = "delivered";
+inline constexpr const char* kDropped = "dropped";
+inline constexpr const char* kDeadLettered = "dead_lettered";
+}  // namespace total
+
+}  // namespace sensorgate::buffer::schema

@@ -1,0 +1,100 @@
+#include "buffer/sqlite.hpp"
+
+namespace sensorgate::buffer {
+
+BufferError buffer_error_of(int sqlite_code) {
+  switch (sqlite_code & 0xff) {
+    case SQLITE_CORRUPT:
+      return BufferError::kCorrupt;
+    case SQLITE_NOTADB:
+      return BufferError::kNotABuffer;
+    default:
+      return BufferError::kIo;
+  }
+}
+
+Database::Database(const std::filesystem::path& path, int flags) {
+  open_code_ = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  if (db_ != nullptr) sqlite3_extended_result_codes(db_, 1);
+}
+
+Database::~Database() {
+  sqlite3_close_v2(db_);
+}
+
+std::string Database::last_message() const {
+  return db_ == nullptr ? std::string("out of memory") : std::string(sqlite3_errmsg(db_));
+}
+
+Status<BufferError> Database::exec(std::string_view sql) {
+  const std::string text(sql);
+  const int code = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr);
+  if (code != SQLITE_OK) return sqlite_error(*this, code, text);
+  return {};
+}
+
+Result<std::int64_t, BufferError> Database::query_int(std::string_view sql) {
+  Statement statement(*this, sql);
+  if (!statement.prepared()) return sqlite_error(*this, statement.prepare_code(), sql);
+  const int code = statement.step();
+  if (code == SQLITE_ROW) return statement.column_int(0);
+  if (code == SQLITE_DONE) return std::int64_t{0};
+  return sqlite_error(*this, code, sql);
+}
+
+Statement::Statement(Database& db, std::string_view sql) {
+  prepare_code_ = sqlite3_prepare_v3(db.handle(), sql.data(), static_cast<int>(sql.size()),
+                                     SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+}
+
+Statement::~Statement() {
+  sqlite3_finalize(stmt_);
+}
+
+void Statement::bind(int index, std::int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+}
+
+void Statement::bind(int index, std::string_view text, bool copy) {
+  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
+                    copy ? SQLITE_TRANSIENT : SQLITE_STATIC);
+}
+
+void Statement::bind_blob(int index, std::string_view bytes, bool copy) {
+  sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()),
+                    copy ? SQLITE_TRANSIENT : SQLITE_STATIC);
+}
+
+int Statement::step() {
+  return sqlite3_step(stmt_);
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+std::int64_t Statement::column_int(int index) const {
+  return sqlite3_column_int64(stmt_, index);
+}
+
+std::string_view Statement::column_text(int index) const {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, index));
+  return {text == nullptr ? "" : text,
+          static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index))};
+}
+
+std::string_view Statement::column_blob(int index) const {
+  const auto* bytes = static_cast<const char*>(sqlite3_column_blob(stmt_, index));
+  return {bytes == nullptr ? "" : bytes,
+          static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index))};
+}
+
+Error<BufferError> sqlite_error(const Database& db, int code, std::string_view what) {
+  std::string message(what);
+  message += ": ";
+  message += db.handle() == nullptr ? sqlite3_errstr(code) : sqlite3_errmsg(db.handle());
+  return make_error(buffer_error_of(code), std::move(message));
+}
+
+}  // namespace sensorgate::buffer

@@ -1,0 +1,78 @@
+// RAII owners of SQLite handles (connection, prepared statement) and the few helpers the buffer
+// needs around them. Not thread-safe: one owner thread per connection, as SQLite is used here.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "buffer/buffer.hpp"
+
+namespace sensorgate::buffer {
+
+// Maps an SQLite result code to the buffer's reason: corruption and "not a database" are kept
+// apart from plain I/O failures so that open() can refuse to touch such a file.
+BufferError buffer_error_of(int sqlite_code);
+
+class Statement;
+
+class Database {
+ public:
+  // Opens `path` with the SQLITE_OPEN_* `flags`; throws nothing, check error().
+  Database(const std::filesystem::path& path, int flags);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  sqlite3* handle() const { return db_; }
+  // The result code of the open (SQLITE_OK when it worked).
+  int open_code() const { return open_code_; }
+  std::string last_message() const;
+
+  // Runs one or more statements that return no rows of interest.
+  Status<BufferError> exec(std::string_view sql);
+  // The first column of the first row of a one-value query (e.g. a PRAGMA).
+  Result<std::int64_t, BufferError> query_int(std::string_view sql);
+
+ private:
+  sqlite3* db_ = nullptr;
+  int open_code_ = SQLITE_OK;
+};
+
+class Statement {
+ public:
+  Statement(Database& db, std::string_view sql);
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  bool prepared() const { return stmt_ != nullptr; }
+  int prepare_code() const { return prepare_code_; }
+
+  // Binding is 1-based as in SQLite. Text and blobs are copied (SQLITE_TRANSIENT) unless the
+  // caller passes `copy = false` and keeps the memory alive until the next reset().
+  void bind(int index, std::int64_t value);
+  void bind(int index, std::string_view text, bool copy = true);
+  void bind_blob(int index, std::string_view bytes, bool copy = true);
+
+  // SQLITE_ROW, SQLITE_DONE or an error code.
+  int step();
+  void reset();
+
+  std::int64_t column_int(int index) const;
+  std::string_view column_text(int index) const;
+  std::string_view column_blob(int index) const;
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+  int prepare_code_ = SQLITE_OK;
+};
+
+// An Error naming what failed and SQLite's own words, e.g.
+// "cannot write /var/lib/sensorgate/buffer.db: database or disk is full".
+Error<BufferError> sqlite_error(const Database& db, int code, std::string_view what);
+
+}  // namespace sensorgate::buffer

@@ -1,0 +1,100 @@
+// The files on disk follow the backlog: the WAL is cut back and freed pages are returned once
+// the writer is idle, also while statistics readers come and go.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include "buffer/buffer.hpp"
+#include "buffer_test_util.hpp"
+#include "support/temp_dir.hpp"
+#include "support/wait.hpp"
+
+namespace sensorgate::testing {
+namespace {
+
+std::uintmax_t size_or_zero(const std::filesystem::path& path) {
+  std::error_code error;
+  const auto size = std::filesystem::file_size(path, error);
+  return error ? 0 : size;
+}
+
+TEST_CASE(
+    "after a drained backlog the WAL is truncated and the file shrinks, despite stats readers") {
+  TempDir dir;
+  const auto path = dir / "buffer.db";
+  buffer::Options options;
+  options.path = path;
+  options.commit_interval = std::chrono::milliseconds(2);
+  auto buffer = open_buffer(options);
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> reads{0};
+  std::thread reader([&] {
+    while (!stop) {
+      if (buffer::read_backlog(path).ok()) ++reads;
+    }
+  });
+  for (int i = 0; i < 100; ++i) {
+    std::vector<buffer::Record> records;
+    for (int n = 0; n < 500; ++n) {
+      records.push_back(
+          buffer::Record{"t", "d" + std::to_string(n % 10), n, std::string(200, 'v')});
+    }
+    REQUIRE(buffer->append(records).ok());
+  }
+  const auto peak = size_or_zero(path) + size_or_zero(path.string() + "-wal");
+  std::size_t drained = 0;
+  for (int rounds = 0; rounds < 1000; ++rounds) {
+    const auto batch = buffer->next_batch(1000);
+    REQUIRE(batch.ok());
+    if (batch->empty()) break;
+    std::vector<std::int64_t> seqs;
+    for (const auto& row : *batch) seqs.push_back(row.seq);
+    REQUIRE(buffer->mark_delivered(seqs).ok());
+    drained += seqs.size();
+  }
+  REQUIRE(buffer->sync().ok());
+  stop = true;
+  reader.join();
+  CHECK(drained == 50'000);
+  CHECK(reads > 0);
+  CHECK(peak > 10'000'000);
+
+  const bool wal_truncated = wait_until([&] { return size_or_zero(path.string() + "-wal") == 0; },
+                                        std::chrono::seconds(20));
+  CHECK(wal_truncated);
+  const bool shrunk =
+      wait_until([&] { return size_or_zero(path) < peak / 4; }, std::chrono::seconds(20));
+  INFO("peak " << peak << " bytes, now " << size_or_zero(path));
+  CHECK(shrunk);
+}
+
+TEST_CASE("a row dead-lettered and then also reported delivered is counted once") {
+  TempDir dir;
+  buffer::Options options;
+  options.path = dir / "buffer.db";
+  options.commit_interval = std::chrono::milliseconds(2);
+  auto buffer = open_buffer(options);
+  REQUIRE(buffer->append(make_records("d", 0, 5)).ok());
+  REQUIRE(buffer->append(make_records("e", 0, 5)).ok());
+  const auto batch = buffer->next_batch(3);
+  REQUIRE(batch.ok());
+  REQUIRE(buffer->dead_letter((*batch)[1].seq, "boom").ok());
+  REQUIRE(buffer->sync().ok());
+  std::vector<std::int64_t> seqs;
+  for (const auto& row : *batch) seqs.push_back(row.seq);
+  REQUIRE(buffer->mark_delivered(seqs).ok());
+  REQUIRE(buffer->sync().ok());
+  const auto stats = buffer->stats();
+  REQUIRE(stats.ok());
+  CHECK(stats->pending == 7);
+  CHECK(stats->delivered_total == 2);
+  CHECK(stats->dead_letter_total == 1);
+  REQUIRE(stats->by_device.size() == 2);
+  CHECK(stats->by_device[0].pending == 2);
+  CHECK(stats->by_device[1].pending == 5);
+}
+
+}  // namespace
+}  // namespace sensorgate::testing
