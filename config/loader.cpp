@@ -1,0 +1,135 @@
+// load_config: the top-level key table, the defaults computed at load time, and turning
+// yaml-cpp's syntax errors into diagnostics.
+#include "config/loader.hpp"
+
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "config/sections.hpp"
+
+namespace sensorgate::config {
+namespace {
+
+template <class S>
+Key<Config> section_key(std::string_view name, S Config::*member, const KeyTable<S>& (*table)(),
+                        std::string description) {
+  return make_key<Config>(
+      name, "mapping", std::move(description),
+      [member, table](Reader& reader, const YAML::Node& node, const std::string& path,
+                      Config& out) { parse_mapping(reader, node, path, table(), out.*member); },
+      nullptr);
+}
+
+std::string host_name() {
+  std::array<char, 256> buffer{};
+  if (::gethostname(buffer.data(), buffer.size() - 1) != 0) return {};
+  return buffer.data();
+}
+
+// Defaults that depend on other keys or on the machine.
+void apply_computed_defaults(Reader& reader, Config& config) {
+  if (config.gateway.id.empty()) {
+    config.gateway.id = host_name();
+    if (config.gateway.id.empty()) {
+      reader.error(YAML::Mark::null_mark(), "gateway.id",
+                   std::string("the host name is unavailable (") + std::strerror(errno) +
+                       "); set gateway.id");
+    }
+  }
+  if (config.buffer.path.empty()) config.buffer.path = config.gateway.data_dir / "buffer.db";
+  for (AdapterConfig& adapter : config.adapters) {
+    if (auto* mqtt = std::get_if<MqttAdapter>(&adapter.settings)) {
+      if (mqtt->client_id.empty()) mqtt->client_id = config.gateway.id + "-" + adapter.name;
+    }
+  }
+}
+
+Diagnostic file_error(const std::filesystem::path& file, int line, int column,
+                      std::string message) {
+  Diagnostic diagnostic;
+  diagnostic.file = file;
+  diagnostic.line = line;
+  diagnostic.column = column;
+  diagnostic.message = std::move(message);
+  return diagnostic;
+}
+
+}  // namespace
+
+const KeyTable<Config>& top_level_keys() {
+  static const KeyTable<Config> table{
+      section_key("gateway", &Config::gateway, gateway_keys, "This gateway."),
+      section_key("buffer", &Config::buffer, buffer_keys,
+                  "The SQLite buffer between the sources and Kafka."),
+      section_key("kafka", &Config::kafka, kafka_keys, "Where readings and alerts go.").required(),
+      make_key<Config>(
+          "adapters", "list", "The sources of readings; see adapters[].",
+          [](Reader& reader, const YAML::Node& node, const std::string& path, Config& out) {
+            parse_adapters(reader, node, path, out.adapters);
+          },
+          nullptr),
+      make_key<Config>(
+          "rules", "list", "Alert rules evaluated on every reading; see rules[].",
+          [](Reader& reader, const YAML::Node& node, const std::string& path, Config& out) {
+            parse_rules(reader, node, path, out.rules);
+          },
+          nullptr),
+      section_key("http", &Config::http, http_keys, "The metrics and status endpoint."),
+  };
+  return table;
+}
+
+std::string Diagnostic::to_string() const {
+  std::string out = file.string();
+  if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
+  out += severity == Severity::kError ? ": error: " : ": warning: ";
+  if (!key_path.empty()) out += key_path + ": ";
+  return out + message;
+}
+
+LoadOutcome load_config_text(std::string_view yaml, const std::filesystem::path& name) {
+  LoadOutcome outcome;
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    const int line = e.mark.is_null() ? 0 : e.mark.line + 1;
+    outcome.diagnostics.push_back(
+        file_error(name, line, line == 0 ? 0 : e.mark.column + 1, "invalid YAML: " + e.msg));
+    return outcome;
+  }
+  Reader reader(name, std::filesystem::absolute(name).parent_path());
+  Config config;
+  config.source = name;
+  // A null root (an empty file) is an empty mapping: what is required gets reported.
+  parse_mapping(reader, root, "", top_level_keys(), config);
+  apply_computed_defaults(reader, config);
+  if (!reader.failed()) outcome.config = std::move(config);
+  outcome.diagnostics = reader.take_diagnostics();
+  return outcome;
+}
+
+LoadOutcome load_config(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  int error = in ? 0 : errno;
+  // A directory opens fine and then reads as empty; say what it is instead.
+  std::error_code ignored;
+  if (error == 0 && std::filesystem::is_directory(file, ignored)) error = EISDIR;
+  std::ostringstream text;
+  if (error == 0) text << in.rdbuf();
+  if (error == 0 && in.bad()) error = EIO;
+  if (error != 0) {
+    LoadOutcome outcome;
+    outcome.diagnostics.push_back(
+        file_error(file, 0, 0, std::string("cannot read config file: ") + std::strerror(error)));
+    return outcome;
+  }
+  return load_config_text(text.str(), file);
+}
+
+}  // namespace sensorgate::config

@@ -1,0 +1,107 @@
+// Key table of the kafka section: brokers, topics, librdkafka properties and secret files.
+#include <algorithm>
+#include <array>
+
+#include "config/sections.hpp"
+
+namespace sensorgate::config {
+namespace {
+
+// Properties the gateway sets from its own keys; setting them again would be ambiguous.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 1> kOwnedProperties{
+    {{"bootstrap.servers", "kafka.brokers"}}};
+
+template <class Pairs>
+bool contains(const Pairs& pairs, const std::string& key) {
+  return std::any_of(pairs.begin(), pairs.end(), [&](const auto& p) { return p.first == key; });
+}
+
+void parse_properties(Reader& reader, const YAML::Node& node, const std::string& path,
+                      KafkaSection& out) {
+  auto entries = reader.entries(node, path);
+  if (!entries) return;
+  for (const Entry& entry : *entries) {
+    const std::string key_path = join_path(path, entry.key);
+    auto owned = std::find_if(kOwnedProperties.begin(), kOwnedProperties.end(),
+                              [&](const auto& p) { return p.first == entry.key; });
+    if (owned != kOwnedProperties.end()) {
+      reader.error(entry.key_node.Mark(), key_path,
+                   "set by " + std::string(owned->second) + "; remove it here");
+      continue;
+    }
+    if (contains(out.secrets, entry.key)) {
+      reader.error(entry.key_node.Mark(), key_path,
+                   "also set in kafka.secrets; keep it in one place");
+      continue;
+    }
+    if (auto value = reader.text(entry.value, key_path)) {
+      out.properties.emplace_back(entry.key, *value);
+    }
+  }
+}
+
+void parse_secrets(Reader& reader, const YAML::Node& node, const std::string& path,
+                   KafkaSection& out) {
+  auto entries = reader.entries(node, path);
+  if (!entries) return;
+  for (const Entry& entry : *entries) {
+    const std::string key_path = join_path(path, entry.key);
+    if (contains(out.properties, entry.key)) {
+      reader.error(entry.key_node.Mark(), key_path,
+                   "also set in kafka.properties; keep it in one place");
+      continue;
+    }
+    auto file = reader.file_path(entry.value, key_path);
+    if (!file) continue;
+    out.secrets.emplace_back(entry.key, *file);
+    if (auto value = reader.secret(entry.value, key_path, *file)) {
+      out.secret_values.emplace_back(entry.key, *value);
+    }
+  }
+}
+
+template <class Pairs, class Show>
+std::string show_pairs(const Pairs& pairs, std::string_view separator, Show show) {
+  std::string out;
+  for (const auto& [key, value] : pairs) {
+    if (!out.empty()) out += ", ";
+    out += key + std::string(separator) + show(value);
+  }
+  return out;
+}
+
+}  // namespace
+
+const KeyTable<KafkaSection>& kafka_keys() {
+  using S = KafkaSection;
+  static const KeyTable<S> table{
+      text_key("brokers", &S::brokers, "Bootstrap brokers, \"host:port,host:port\".").required(),
+      text_key("topic", &S::topic, "Topic of readings, unless a source names its own."),
+      text_key("alerts_topic", &S::alerts_topic, "Topic of alert events."),
+      make_key<S>(
+          "properties", "mapping",
+          "librdkafka properties passed as they are, in file order (e.g. compression.type: lz4).",
+          parse_properties,
+          [](const S& s) {
+            return show_pairs(s.properties, "=", [](const std::string& v) { return v; });
+          }),
+      make_key<S>("secrets", "mapping",
+                  "librdkafka property -> file holding its value (e.g. sasl.password: "
+                  "/etc/sensorgate/kafka.password); the file should be mode 600. Values never "
+                  "appear inline in the config.",
+                  parse_secrets,
+                  [](const S& s) {
+                    return show_pairs(s.secrets, " from ",
+                                      [](const std::filesystem::path& p) { return p.string(); });
+                  }),
+      integer_key("max_in_flight", &S::max_in_flight, 1, 10000000,
+                  "Rows handed to the producer and not yet reported delivered."),
+      duration_key("flush_timeout", &S::flush_timeout, "Bound of the final flush at stop."),
+      duration_key("unreachable_alert_after", &S::unreachable_alert_after,
+                   "Raise the kafka_unreachable alert after the brokers were unreachable this "
+                   "long."),
+  };
+  return table;
+}
+
+}  // namespace sensorgate::config

@@ -1,0 +1,94 @@
+#include "gateway/cli/backlog_view.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+
+#include "core/time_format.hpp"
+#include "core/units.hpp"
+#include "gateway/cli/table.hpp"
+
+namespace sensorgate::cli {
+namespace {
+
+std::int64_t oldest_age_seconds(const buffer::BacklogStats& stats, std::int64_t now_ns) {
+  if (stats.pending == 0) return 0;
+  const std::int64_t age_ns = now_ns - stats.oldest_ts_ns;
+  return age_ns > 0 ? age_ns / 1'000'000'000 : 0;
+}
+
+const std::vector<buffer::GroupStats>* groups_of(const buffer::BacklogStats& stats,
+                                                 BacklogGrouping grouping) {
+  switch (grouping) {
+    case BacklogGrouping::kNone:
+      return nullptr;
+    case BacklogGrouping::kTopic:
+      return &stats.by_topic;
+    case BacklogGrouping::kDevice:
+      return &stats.by_device;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::string render_backlog_table(const buffer::BacklogStats& stats, BacklogGrouping grouping,
+                                 std::int64_t now_ns) {
+  const bool empty = stats.pending == 0;
+  Table summary({"", ""});
+  summary.add_row({"pending", std::to_string(stats.pending)});
+  summary.add_row({"pending bytes", format_bytes(Bytes{stats.pending_bytes})});
+  summary.add_row(
+      {"oldest", empty ? "-"
+                       : format_rfc3339(stats.oldest_ts_ns) + " (" +
+                             format_age(std::chrono::seconds(oldest_age_seconds(stats, now_ns))) +
+                             " ago)"});
+  summary.add_row({"newest", empty ? "-" : format_rfc3339(stats.newest_ts_ns)});
+  summary.add_row({"delivered", std::to_string(stats.delivered_total)});
+  summary.add_row({"dropped", std::to_string(stats.dropped_total)});
+  summary.add_row({"dead-lettered", std::to_string(stats.dead_letter_total)});
+  summary.add_row({"database", format_bytes(Bytes{stats.db_bytes})});
+  std::string out = summary.render(/*with_header=*/false);
+
+  const auto* groups = groups_of(stats, grouping);
+  if (groups != nullptr) {
+    Table table({grouping == BacklogGrouping::kTopic ? "TOPIC" : "DEVICE", "PENDING", "BYTES"},
+                {Align::kLeft, Align::kRight, Align::kRight});
+    for (const buffer::GroupStats& group : *groups) {
+      table.add_row(
+          {group.name, std::to_string(group.pending), format_bytes(Bytes{group.pending_bytes})});
+    }
+    out += '\n';
+    out += groups->empty() ? std::string("nothing pending\n") : table.render(true);
+  }
+  return out;
+}
+
+std::string render_backlog_json(const buffer::BacklogStats& stats, BacklogGrouping grouping,
+                                std::int64_t now_ns) {
+  const bool empty = stats.pending == 0;
+  nlohmann::ordered_json json;
+  json["pending"] = stats.pending;
+  json["pending_bytes"] = stats.pending_bytes;
+  json["oldest_ts"] =
+      empty ? nlohmann::ordered_json() : nlohmann::ordered_json(format_rfc3339(stats.oldest_ts_ns));
+  json["oldest_age_s"] = oldest_age_seconds(stats, now_ns);
+  json["newest_ts"] =
+      empty ? nlohmann::ordered_json() : nlohmann::ordered_json(format_rfc3339(stats.newest_ts_ns));
+  json["delivered_total"] = stats.delivered_total;
+  json["dropped_total"] = stats.dropped_total;
+  json["dead_letter_total"] = stats.dead_letter_total;
+  json["db_bytes"] = stats.db_bytes;
+  if (const auto* groups = groups_of(stats, grouping)) {
+    auto rows = nlohmann::ordered_json::array();
+    for (const buffer::GroupStats& group : *groups) {
+      rows.push_back({{"name", group.name},
+                      {"pending", group.pending},
+                      {"pending_bytes", group.pending_bytes}});
+    }
+    json[grouping == BacklogGrouping::kTopic ? "by_topic" : "by_device"] = std::move(rows);
+  }
+  return json.dump() + "\n";
+}
+
+}  // namespace sensorgate::cli

@@ -1,0 +1,23 @@
+// Renders backlog statistics for `sensorgate backlog`: an aligned table for people, or JSON
+// with stable keys (DESIGN.md) for scripts. Pure functions of the statistics and "now".
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "buffer/buffer.hpp"
+
+namespace sensorgate::cli {
+
+enum class BacklogGrouping { kNone, kTopic, kDevice };
+
+std::string render_backlog_table(const buffer::BacklogStats& stats, BacklogGrouping grouping,
+                                 std::int64_t now_ns);
+
+// Keys: pending, pending_bytes, oldest_ts, oldest_age_s, newest_ts, delivered_total,
+// dropped_total, dead_letter_total, db_bytes and, when grouped, "by_topic" or "by_device": an
+// array of {name, pending, pending_bytes}. Timestamps are RFC 3339 or null when nothing waits.
+std::string render_backlog_json(const buffer::BacklogStats& stats, BacklogGrouping grouping,
+                                std::int64_t now_ns);
+
+}  // namespace sensorgate::cli

@@ -1,0 +1,31 @@
+#include <ostream>
+
+#include "config/loader.hpp"
+#include "gateway/cli/commands.hpp"
+
+namespace sensorgate::cli {
+
+std::optional<config::Config> load_config_reporting(const std::filesystem::path& file,
+                                                    std::ostream& err) {
+  auto outcome = config::load_config(file);
+  for (const auto& diagnostic : outcome.diagnostics) err << diagnostic.to_string() << '\n';
+  if (!outcome.ok()) {
+    std::size_t errors = 0;
+    for (const auto& diagnostic : outcome.diagnostics) {
+      if (diagnostic.severity == config::Diagnostic::Severity::kError) ++errors;
+    }
+    err << file.string() << ": " << errors << (errors == 1 ? " error" : " errors")
+        << ", nothing started\n";
+    return std::nullopt;
+  }
+  return std::move(outcome.config);
+}
+
+int check_command(const std::filesystem::path& config_file, std::ostream& out, std::ostream& err) {
+  const auto config = load_config_reporting(config_file, err);
+  if (!config) return kExitUsage;
+  out << config_file.string() << ": OK\n\n" << config::render_summary(*config);
+  return kExitOk;
+}
+
+}  // namespace sensorgate::cli

@@ -1,0 +1,43 @@
+// The sensorgate binary: parses the command line (CLI11) and hands over to one subcommand.
+// Exit codes: 0 ok, 1 runtime error, 2 usage or config error.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <map>
+
+#include "gateway/cli/commands.hpp"
+
+int main(int argc, char** argv) {
+  using namespace sensorgate::cli;
+  CLI::App app{
+      "sensorgate: an edge gateway that buffers sensor readings and forwards them to Kafka"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("sensorgate ") + SENSORGATE_VERSION);
+
+  std::filesystem::path config_file;
+  auto* check = app.add_subcommand("check", "Validate the config and print a summary");
+  check->add_option("--config,-c", config_file, "Config file")->required();
+
+  BacklogOptions backlog_options;
+  auto* backlog = app.add_subcommand("backlog", "Show what waits in the buffer");
+  backlog->add_option("--config,-c", backlog_options.config_file, "Config file")->required();
+  backlog->add_option("--by", backlog_options.grouping, "Rows per topic or per device")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, BacklogGrouping>{{"topic", BacklogGrouping::kTopic},
+                                                 {"device", BacklogGrouping::kDevice}},
+          CLI::ignore_case));
+  backlog->add_flag("--json", backlog_options.json, "JSON with stable keys, for scripts");
+
+  auto* version = app.add_subcommand("version", "Print the version");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  if (*check) return check_command(config_file, std::cout, std::cerr);
+  if (*backlog) return backlog_command(backlog_options, std::cout, std::cerr);
+  if (*version) return version_command(std::cout);
+  return kExitUsage;
+}
