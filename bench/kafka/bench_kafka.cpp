@@ -1,0 +1,248 @@
+// Kafka forwarder benchmark: drains a backlog of N rows (default 1,000,000) from the buffer into
+// the kafka_cluster program, next to a plain librdkafka producer sending the same N records
+// (same key, value, timestamp, headers) with the same producer settings and no buffer, in the
+// same run, as a ratio (target >= 0.7). Also the peak RSS of the draining process (target
+// < 64 MiB) and CPU seconds per million readings.
+//
+//   bench_kafka [--rows N] [--devices D] [--forwarder-only]
+// --forwarder-only skips the baseline, for profiling the drain (perf record -g bench_kafka ...).
+//
+// Each phase runs in its own forked process, so VmHWM and CPU time are that phase's alone:
+// fill (not timed against anything), plain producer, forwarder drain.
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "buffer/buffer.hpp"
+#include "core/reading.hpp"
+#include "core/reading_json.hpp"
+#include "gateway/kafka/forwarder.hpp"
+#include "gateway/kafka/producer_config.hpp"
+#include "tests/support/kafka_cluster.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using sensorgate::buffer::Record;
+
+constexpr const char* kTopic = "sensors.readings";
+constexpr const char* kGateway = "bench-gateway";
+
+struct Figures {
+  double seconds = 0;
+  double cpu_seconds = 0;
+  long peak_rss_kib = 0;
+  bool ok = false;
+};
+
+Record make_record(std::size_t i, int devices) {
+  sensorgate::Reading reading;
+  reading.device = "hall-" + std::to_string(i % static_cast<std::size_t>(devices));
+  reading.metric = i % 2 == 0 ? "temp" : "hum";
+  reading.value = 20.0 + static_cast<double>(i % 1000) / 100.0;
+  reading.unit = i % 2 == 0 ? "C" : "%";
+  reading.ts_ns = 1'763'856'000'000'000'000 + static_cast<std::int64_t>(i) * 1'000'000;
+  return Record{kTopic, reading.device, reading.ts_ns, sensorgate::encode_reading_json(reading)};
+}
+
+long peak_rss_kib() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+  }
+  return 0;
+}
+
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// Runs `phase` in a forked child; the child reports its figures through a pipe.
+Figures in_child(const std::function<bool(Figures&)>& phase) {
+  std::fflush(stdout);  // or the child would print the parent's buffered lines again
+  int fds[2];
+  if (pipe(fds) != 0) std::abort();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    Figures figures;
+    figures.ok = phase(figures);
+    figures.peak_rss_kib = peak_rss_kib();
+    [[maybe_unused]] auto written = write(fds[1], &figures, sizeof figures);
+    _exit(0);
+  }
+  close(fds[1]);
+  Figures figures;
+  if (read(fds[0], &figures, sizeof figures) != sizeof figures) figures.ok = false;
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return figures;
+}
+
+sensorgate::kafka::ProducerSettings producer_settings(const std::string& bootstrap) {
+  sensorgate::kafka::ProducerSettings settings;
+  settings.brokers = bootstrap;
+  return settings;
+}
+
+bool fill(const std::filesystem::path& path, std::size_t rows, int devices) {
+  sensorgate::buffer::Options options;
+  options.path = path;
+  options.max_bytes = sensorgate::Bytes{8ull << 30};
+  auto buffer = sensorgate::buffer::Buffer::open(options);
+  if (!buffer) return false;
+  std::vector<Record> chunk;
+  for (std::size_t i = 0; i < rows; ++i) {
+    chunk.push_back(make_record(i, devices));
+    if (chunk.size() == 5000 || i + 1 == rows) {
+      if (!(*buffer)->append(chunk)) return false;
+      chunk.clear();
+    }
+  }
+  (*buffer)->close();
+  return true;
+}
+
+// The baseline: the same records, already in memory, straight into librdkafka.
+bool plain_producer(const std::string& bootstrap, std::size_t rows, int devices, Figures& out) {
+  std::vector<Record> records;
+  records.reserve(rows);
+  for (std::size_t i = 0; i < rows; ++i) records.push_back(make_record(i, devices));
+  auto conf = sensorgate::kafka::build_producer_config(producer_settings(bootstrap));
+  if (!conf) return false;
+  std::size_t delivered = 0;
+  rd_kafka_conf_set_opaque(conf->get(), &delivered);
+  rd_kafka_conf_set_dr_msg_cb(conf->get(),
+                              [](rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+                                if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR)
+                                  ++*static_cast<std::size_t*>(opaque);
+                              });
+  char error[512];
+  rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf->release(), error, sizeof error);
+  if (producer == nullptr) return false;
+  rd_kafka_topic_t* topic = rd_kafka_topic_new(producer, kTopic, nullptr);
+  const double cpu_start = cpu_seconds();
+  const auto start = Clock::now();
+  for (std::size_t i = 0; i < rows; ++i) {
+    const Record& record = records[i];
+    const std::string seq = std::to_string(i + 1);
+    while (true) {
+      const rd_kafka_resp_err_t err = rd_kafka_producev(
+          producer, RD_KAFKA_V_RKT(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_KEY(record.key.data(), record.key.size()),
+          RD_KAFKA_V_VALUE(const_cast<char*>(record.value.data()), record.value.size()),
+          RD_KAFKA_V_TIMESTAMP(record.ts_ns / 1'000'000),
+          RD_KAFKA_V_HEADER("gateway", kGateway, -1),
+          RD_KAFKA_V_HEADER("seq", seq.data(), static_cast<ssize_t>(seq.size())), RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) return false;
+      rd_kafka_poll(producer, 10);
+    }
+    rd_kafka_poll(producer, 0);
+  }
+  rd_kafka_flush(producer, 120'000);
+  out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  out.cpu_seconds = cpu_seconds() - cpu_start;
+  rd_kafka_topic_destroy(topic);
+  rd_kafka_destroy(producer);
+  return delivered == rows;
+}
+
+bool forwarder_drain(const std::filesystem::path& path, const std::string& bootstrap,
+                     std::size_t rows, Figures& out) {
+  sensorgate::buffer::Options options;
+  options.path = path;
+  options.max_bytes = sensorgate::Bytes{8ull << 30};
+  auto buffer = sensorgate::buffer::Buffer::open(options);
+  if (!buffer) return false;
+  sensorgate::kafka::ForwarderOptions forwarder_options;
+  forwarder_options.gateway_id = kGateway;
+  forwarder_options.producer = producer_settings(bootstrap);
+  auto forwarder = sensorgate::kafka::Forwarder::create(forwarder_options, **buffer);
+  if (!forwarder) return false;
+  const double cpu_start = cpu_seconds();
+  const auto start = Clock::now();
+  (*forwarder)->start();
+  const auto give_up = start + std::chrono::minutes(5);
+  while ((*forwarder)->stats().delivered_total < rows && Clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (!(*forwarder)->stop(Clock::now() + std::chrono::seconds(10))) return false;
+  (*buffer)->close();
+  out.cpu_seconds = cpu_seconds() - cpu_start;
+  return (*forwarder)->stats().delivered_total == rows;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::size_t rows = 1'000'000;
+  int devices = 100;
+  bool forwarder_only = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--forwarder-only") == 0) forwarder_only = true;
+    if (i + 1 == argc) break;
+    if (std::strcmp(argv[i], "--rows") == 0) rows = std::strtoull(argv[i + 1], nullptr, 10);
+    if (std::strcmp(argv[i], "--devices") == 0) devices = std::atoi(argv[i + 1]);
+  }
+  sensorgate::testing::TempDir dir;
+  const auto path = dir / "bench.db";
+  sensorgate::testing::KafkaCluster cluster;
+  std::printf("bench_kafka: %zu rows, %d devices, cluster %s\n", rows, devices,
+              cluster.bootstrap().c_str());
+
+  const auto filled = in_child([&](Figures& figures) {
+    const auto start = Clock::now();
+    const bool ok = fill(path, rows, devices);
+    figures.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    return ok;
+  });
+  if (!filled.ok) {
+    std::fprintf(stderr, "bench_kafka: filling the buffer failed\n");
+    return 1;
+  }
+  std::printf("fill:      %8.0f rows/s (not part of the ratio)\n",
+              static_cast<double>(rows) / filled.seconds);
+
+  Figures plain{1, 0, 0, true};
+  if (!forwarder_only) {
+    plain = in_child([&](Figures& figures) {
+      return plain_producer(cluster.bootstrap(), rows, devices, figures);
+    });
+  }
+  const Figures drained = in_child(
+      [&](Figures& figures) { return forwarder_drain(path, cluster.bootstrap(), rows, figures); });
+  if (!plain.ok || !drained.ok) {
+    std::fprintf(stderr, "bench_kafka: a phase failed (plain %d, forwarder %d)\n", plain.ok,
+                 drained.ok);
+    return 1;
+  }
+  const double million = static_cast<double>(rows) / 1e6;
+  const double plain_rate = static_cast<double>(rows) / plain.seconds;
+  const double drain_rate = static_cast<double>(rows) / drained.seconds;
+  std::printf("plain librdkafka producer: %9.0f readings/s  %5.2f CPU s/M  peak RSS %6.1f MiB\n",
+              plain_rate, plain.cpu_seconds / million,
+              static_cast<double>(plain.peak_rss_kib) / 1024);
+  std::printf("forwarder (buffer drain):  %9.0f readings/s  %5.2f CPU s/M  peak RSS %6.1f MiB\n",
+              drain_rate, drained.cpu_seconds / million,
+              static_cast<double>(drained.peak_rss_kib) / 1024);
+  std::printf("ratio forwarder/plain: %.2f (target >= 0.70); forwarder peak RSS %s 64 MiB\n",
+              drain_rate / plain_rate, drained.peak_rss_kib < 64 * 1024 ? "<" : ">=");
+  return 0;
+}

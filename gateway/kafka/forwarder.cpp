@@ -1,0 +1,448 @@
+#include "gateway/kafka/forwarder.hpp"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <charconv>
+
+namespace sensorgate::kafka {
+
+namespace {
+
+constexpr std::string_view kComponent = "kafka";
+
+enum class Outcome { kDelivered, kPurged, kPermanent, kFatal, kRetry };
+
+// What a delivery or produce error means for the row. Permanent: sending again cannot succeed,
+// so the row goes to the dead-letter table instead of blocking the queue.
+Outcome classify(rd_kafka_resp_err_t error) {
+  switch (error) {
+    case RD_KAFKA_RESP_ERR_NO_ERROR:
+      return Outcome::kDelivered;
+    case RD_KAFKA_RESP_ERR__PURGE_QUEUE:
+    case RD_KAFKA_RESP_ERR__PURGE_INFLIGHT:
+      return Outcome::kPurged;
+    case RD_KAFKA_RESP_ERR__FATAL:
+      return Outcome::kFatal;
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG:
+    case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
+    case RD_KAFKA_RESP_ERR__INVALID_ARG:
+      return Outcome::kPermanent;
+    default:
+      return Outcome::kRetry;
+  }
+}
+
+std::int64_t system_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+struct Forwarder::Producer {
+  rd_kafka_t* handle = nullptr;
+  ~Producer() {
+    if (handle != nullptr) rd_kafka_destroy(handle);
+  }
+};
+
+// A topic the forwarder has produced to; the handle belongs to the current producer.
+struct Forwarder::TopicState {
+  std::string name;
+  rd_kafka_topic_t* handle = nullptr;
+  std::uint64_t delivered_unpublished = 0;
+};
+
+Result<std::unique_ptr<Forwarder>, ForwarderError> Forwarder::create(ForwarderOptions options,
+                                                                     buffer::Buffer& buffer) {
+  auto conf = build_producer_config(options.producer);
+  if (!conf) {
+    switch (conf.error().code) {
+      case ProducerConfigError::kInvalidProperty:
+        return make_error(ForwarderError::kInvalidProperty, conf.error().message);
+      case ProducerConfigError::kConflictingProperty:
+        return make_error(ForwarderError::kConflictingProperty, conf.error().message);
+    }
+  }
+  std::unique_ptr<Forwarder> forwarder(
+      new Forwarder(std::move(options), buffer, std::move(conf.value())));
+  if (auto status = forwarder->create_producer(); !status) return status.error();
+  return forwarder;
+}
+
+Forwarder::Forwarder(ForwarderOptions options, buffer::Buffer& buffer, ConfHandle conf)
+    : options_(std::move(options)), buffer_(buffer), conf_(std::move(conf)) {
+  rd_kafka_conf_set_dr_msg_cb(conf_.get(), &Forwarder::delivery_callback);
+  rd_kafka_conf_set_error_cb(conf_.get(), &Forwarder::error_callback);
+  rd_kafka_conf_set_log_cb(conf_.get(), &Forwarder::log_callback);
+  rd_kafka_conf_set_opaque(conf_.get(), this);
+}
+
+Forwarder::~Forwarder() {
+  if (thread_.joinable()) (void)stop(std::chrono::steady_clock::now());
+  destroy_producer();
+}
+
+Status<ForwarderError> Forwarder::create_producer() {
+  char error[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_dup(conf_.get());
+  rd_kafka_t* handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+  if (handle == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return make_error(ForwarderError::kProducer,
+                      std::string("kafka: cannot create the producer: ") + error);
+  }
+  producer_ = std::make_unique<Producer>();
+  producer_->handle = handle;
+  return {};
+}
+
+void Forwarder::destroy_producer() {
+  for (auto& topic : topics_) {
+    if (topic->handle != nullptr) rd_kafka_topic_destroy(topic->handle);
+    topic->handle = nullptr;
+  }
+  producer_.reset();
+}
+
+void Forwarder::start() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "forwarder");
+    run();
+  });
+}
+
+Status<ForwarderError> Forwarder::stop(std::chrono::steady_clock::time_point deadline) {
+  stop_deadline_ = deadline;
+  stop_requested_ = true;
+  if (thread_.joinable()) {
+    thread_.join();
+  } else {
+    finish(deadline);
+  }
+  if (buffer_failed_) {
+    return make_error(ForwarderError::kBuffer,
+                      "kafka: the buffer failed while the forwarder ran; see the log");
+  }
+  return {};
+}
+
+ForwarderStats Forwarder::stats() const {
+  std::lock_guard lock(stats_mutex_);
+  return stats_;
+}
+
+Forwarder::TopicState& Forwarder::topic(const std::string& name) {
+  auto found = std::find_if(topics_.begin(), topics_.end(),
+                            [&](const auto& topic) { return topic->name == name; });
+  if (found == topics_.end()) {
+    topics_.push_back(std::make_unique<TopicState>());
+    topics_.back()->name = name;
+    found = topics_.end() - 1;
+  }
+  TopicState& state = **found;
+  // Topic settings from kafka.properties live in the producer's default topic configuration.
+  if (state.handle == nullptr)
+    state.handle = rd_kafka_topic_new(producer_->handle, name.c_str(), nullptr);
+  return state;
+}
+
+void Forwarder::run() {
+  while (!stop_requested_) {
+    if (fatal_) recover_from_fatal();
+    if (rewind_needed_) rewind_when_idle();
+    const Fill fill_state = fill();
+    int timeout_ms = 0;
+    switch (fill_state) {
+      case Fill::kFull:  // returns as soon as a report makes room
+        timeout_ms = 10;
+        break;
+      case Fill::kEmpty:
+        timeout_ms = static_cast<int>(options_.idle_poll.count());
+        break;
+    }
+    serve_reports(timeout_ms);
+    commit_reports();
+    check_connectivity();
+  }
+  finish(stop_deadline_);
+}
+
+Forwarder::Fill Forwarder::fill() {
+  while (!fatal_ && !rewind_needed_) {
+    while (held_next_ < held_.size()) {
+      if (!produce(held_[held_next_])) return Fill::kFull;
+      ++held_next_;
+    }
+    if (in_flight_ >= options_.max_in_flight) return Fill::kFull;
+    const std::size_t room =
+        std::min<std::uint64_t>(options_.batch_rows, options_.max_in_flight - in_flight_);
+    auto batch = buffer_.next_batch(room);
+    if (!batch) {
+      row_log_.log("cannot read from the buffer: " + batch.error().message);
+      return Fill::kEmpty;
+    }
+    held_ = std::move(batch.value());
+    held_next_ = 0;
+    in_flight_ += held_.size();
+    if (held_.empty()) return Fill::kEmpty;
+  }
+  return Fill::kFull;
+}
+
+// Hands one row to librdkafka. Returns false when the row must wait (local queue full, or the
+// producer failed fatally); a row that can never be sent is dead-lettered and counts as done.
+bool Forwarder::produce(const buffer::StoredRecord& row) {
+  TopicState& state = topic(row.record.topic);
+  char seq_text[24];
+  const auto seq_end = std::to_chars(seq_text, seq_text + sizeof seq_text, row.seq).ptr;
+  const rd_kafka_resp_err_t error = rd_kafka_producev(
+      producer_->handle, RD_KAFKA_V_RKT(state.handle), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+      RD_KAFKA_V_KEY(row.record.key.data(), row.record.key.size()),
+      RD_KAFKA_V_VALUE(const_cast<char*>(row.record.value.data()), row.record.value.size()),
+      RD_KAFKA_V_TIMESTAMP(row.record.ts_ns / 1'000'000),
+      RD_KAFKA_V_HEADER("gateway", options_.gateway_id.data(),
+                        static_cast<ssize_t>(options_.gateway_id.size())),
+      RD_KAFKA_V_HEADER("seq", seq_text, static_cast<ssize_t>(seq_end - seq_text)),
+      RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<std::intptr_t>(row.seq))),
+      RD_KAFKA_V_END);
+  switch (classify(error)) {
+    case Outcome::kDelivered:  // accepted; the delivery report follows
+      return true;
+    case Outcome::kFatal:
+      fatal_ = true;
+      return false;
+    case Outcome::kPermanent: {
+      --in_flight_;
+      const std::string text =
+          row.record.topic + ": " + rd_kafka_err2name(error) + ": " + rd_kafka_err2str(error);
+      if (!buffer_.dead_letter(row.seq, text)) buffer_failed_ = true;
+      row_log_.log("record seq " + std::to_string(row.seq) + " for device " + row.record.key +
+                   " moved to the dead-letter table: " + text);
+      std::lock_guard lock(stats_mutex_);
+      ++stats_.dead_lettered;
+      ++stats_.errors_total;
+      return true;
+    }
+    case Outcome::kPurged:
+    case Outcome::kRetry:  // __QUEUE_FULL: wait for delivery reports to make room
+      return false;
+  }
+  return false;
+}
+
+void Forwarder::serve_reports(int timeout_ms) {
+  rd_kafka_poll(producer_->handle, timeout_ms);
+}
+
+void Forwarder::delivery_callback(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+  static_cast<Forwarder*>(opaque)->on_delivery(*message);
+}
+
+void Forwarder::on_delivery(const rd_kafka_message_t& message) {
+  const auto seq = static_cast<std::int64_t>(reinterpret_cast<std::intptr_t>(message._private));
+  --in_flight_;
+  switch (classify(message.err)) {
+    case Outcome::kDelivered: {
+      // Here, not after the poll: an outage reported in the same poll must win.
+      if (!up_) set_up(true, "");
+      delivered_seqs_.push_back(seq);
+      for (auto& state : topics_) {
+        if (state->handle == message.rkt) {
+          ++state->delivered_unpublished;
+          break;
+        }
+      }
+      return;
+    }
+    case Outcome::kPurged:  // stop or fatal recovery: the row stays buffered
+      rewind_needed_ = true;
+      return;
+    case Outcome::kFatal:
+      fatal_ = true;
+      break;
+    case Outcome::kPermanent: {
+      const std::string text = std::string(rd_kafka_topic_name(message.rkt)) + ": " +
+                               rd_kafka_err2name(message.err) + ": " +
+                               rd_kafka_err2str(message.err);
+      if (!buffer_.dead_letter(seq, text)) buffer_failed_ = true;
+      row_log_.log("record seq " + std::to_string(seq) +
+                   " moved to the dead-letter table: " + text);
+      std::lock_guard lock(stats_mutex_);
+      ++stats_.dead_lettered;
+      break;
+    }
+    case Outcome::kRetry:
+      // librdkafka gave up on a retriable error: send the row again once all reports are in.
+      rewind_needed_ = true;
+      break;
+  }
+  std::lock_guard lock(stats_mutex_);
+  ++stats_.errors_total;
+}
+
+void Forwarder::error_callback(rd_kafka_t*, int error, const char* reason, void* opaque) {
+  static_cast<Forwarder*>(opaque)->on_error(static_cast<rd_kafka_resp_err_t>(error), reason);
+}
+
+void Forwarder::on_error(rd_kafka_resp_err_t error, const char* reason) {
+  {
+    std::lock_guard lock(stats_mutex_);
+    ++stats_.errors_total;
+  }
+  if (error == RD_KAFKA_RESP_ERR__FATAL) {
+    fatal_ = true;
+  } else if (error == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+    set_up(false, reason);
+  }
+}
+
+void Forwarder::log_callback(const rd_kafka_t* producer, int level, const char* facility,
+                             const char* message) {
+  auto* self = static_cast<Forwarder*>(rd_kafka_opaque(producer));
+  // syslog levels: 0..4 are emergency..warning.
+  const std::string line = std::string(facility) + ": " + message;
+  if (level <= 4) {
+    self->client_log_.log(line);
+  } else {
+    log_debug(kComponent, line);
+  }
+}
+
+void Forwarder::commit_reports() {
+  if (!delivered_seqs_.empty()) {
+    if (!buffer_.mark_delivered(delivered_seqs_)) buffer_failed_ = true;
+    delivered_seqs_.clear();
+  }
+  std::lock_guard lock(stats_mutex_);
+  for (auto& state : topics_) {
+    if (state->delivered_unpublished == 0) continue;
+    auto found = std::lower_bound(
+        stats_.delivered_by_topic.begin(), stats_.delivered_by_topic.end(), state->name,
+        [](const TopicCount& count, const std::string& name) { return count.topic < name; });
+    if (found == stats_.delivered_by_topic.end() || found->topic != state->name) {
+      found = stats_.delivered_by_topic.insert(found, TopicCount{state->name, 0});
+    }
+    found->delivered += state->delivered_unpublished;
+    stats_.delivered_total += state->delivered_unpublished;
+    state->delivered_unpublished = 0;
+  }
+  stats_.in_flight = in_flight_;
+}
+
+// Drops rows taken but not yet produced; they are still in flight in the buffer.
+void Forwarder::rewind_when_idle() {
+  in_flight_ -= held_.size() - held_next_;
+  held_.clear();
+  held_next_ = 0;
+  if (in_flight_ > 0) return;  // wait for the remaining reports
+  commit_reports();
+  // Deliveries must be committed first: rewind hands out every undeleted row again.
+  if (!buffer_.sync()) buffer_failed_ = true;
+  buffer_.rewind();
+  rewind_needed_ = false;
+}
+
+void Forwarder::recover_from_fatal() {
+  char reason[512] = "";
+  const rd_kafka_resp_err_t error = rd_kafka_fatal_error(producer_->handle, reason, sizeof reason);
+  log_error(kComponent, std::string("fatal producer error ") + rd_kafka_err2name(error) + ": " +
+                            reason + "; recreating the producer, undelivered rows are sent again");
+  // Reports of rows that did get through still count; the rest stay buffered.
+  rd_kafka_purge(producer_->handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  const auto bound = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (rd_kafka_outq_len(producer_->handle) > 0 && std::chrono::steady_clock::now() < bound) {
+    serve_reports(50);
+  }
+  destroy_producer();
+  held_.clear();
+  held_next_ = 0;
+  in_flight_ = 0;
+  commit_reports();
+  if (!buffer_.sync()) buffer_failed_ = true;
+  buffer_.rewind();
+  rewind_needed_ = false;
+  // The same configuration that worked at start; a failure here is retried on the next turn.
+  while (!stop_requested_) {
+    auto created = create_producer();
+    if (created) break;
+    log_error(kComponent, created.error().message);
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  fatal_ = false;
+  std::lock_guard lock(stats_mutex_);
+  ++stats_.producer_restarts;
+}
+
+// While nothing flows, asks the cluster for metadata now and then to learn that it is back.
+void Forwarder::check_connectivity() {
+  if (up_ || in_flight_ > 0 || producer_ == nullptr) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_connectivity_check_) return;
+  next_connectivity_check_ = now + std::chrono::seconds(1);
+  const rd_kafka_metadata_t* metadata = nullptr;
+  const rd_kafka_resp_err_t error =
+      rd_kafka_metadata(producer_->handle, 0, nullptr, &metadata, 200);
+  if (metadata != nullptr) rd_kafka_metadata_destroy(metadata);
+  set_up(error == RD_KAFKA_RESP_ERR_NO_ERROR, rd_kafka_err2str(error));
+}
+
+void Forwarder::set_up(bool up, const std::string& why) {
+  if (up == up_ && up_known_) return;
+  const bool first = !up_known_;
+  up_known_ = true;
+  up_ = up;
+  const auto now = std::chrono::steady_clock::now();
+  if (up) {
+    if (first) {
+      log_info(kComponent, "connected to " + options_.producer.brokers);
+    } else {
+      const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now - down_at_).count();
+      log_info(kComponent, "cluster reachable again after " + std::to_string(seconds) +
+                               " s; sending the buffered readings");
+    }
+  } else {
+    down_at_ = now;
+    log_warning(kComponent, "cluster " + options_.producer.brokers + " unreachable (" + why +
+                                "); readings stay buffered and are sent when it returns");
+  }
+  std::lock_guard lock(stats_mutex_);
+  stats_.kafka_up = up;
+  stats_.down_since_ns = up ? 0 : system_now_ns();
+}
+
+void Forwarder::finish(std::chrono::steady_clock::time_point deadline) {
+  if (producer_ == nullptr) return;
+  in_flight_ -= held_.size() - held_next_;
+  held_.clear();
+  held_next_ = 0;
+  while (in_flight_ > 0 && !fatal_ && std::chrono::steady_clock::now() < deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    serve_reports(static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, 50)));
+  }
+  if (in_flight_ > 0) {
+    log_warning(kComponent, std::to_string(in_flight_) +
+                                " rows not confirmed by the stop deadline; they stay buffered");
+  }
+  rd_kafka_purge(producer_->handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  serve_reports(0);
+  commit_reports();
+  if (!buffer_.sync()) buffer_failed_ = true;
+  // Rows still in flight become available again to whoever reads this buffer next.
+  buffer_.rewind();
+  in_flight_ = 0;
+  destroy_producer();
+}
+
+}  // namespace sensorgate::kafka

@@ -1,0 +1,147 @@
+// Forwarder: drains the buffer into Kafka. One named thread ("forwarder") takes batches from the
+// buffer in seq order, produces each row with an idempotent librdkafka producer (key = device,
+// murmur2 partitioning, headers `gateway` and `seq`, timestamp = reading ts in ms), keeps at most
+// max_in_flight rows outstanding, and marks rows delivered only from delivery reports.
+// Outages and retriable errors leave rows in flight while librdkafka retries; a row that can
+// never be delivered (too large, unknown topic, not authorized) goes to the dead-letter table;
+// a fatal producer error recreates the producer and sends everything undelivered again.
+//
+// Thread safety: start() and stop() from one controlling thread; stats() from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "buffer/buffer.hpp"
+#include "core/log.hpp"
+#include "core/result.hpp"
+#include "gateway/kafka/producer_config.hpp"
+
+namespace sensorgate::kafka {
+
+enum class ForwarderError {
+  kInvalidProperty,      // librdkafka rejected a kafka.properties / kafka.secrets entry
+  kConflictingProperty,  // kafka.properties changes a setting the guarantees rest on
+  kProducer,             // librdkafka could not create the producer
+  kBuffer,               // the buffer failed (I/O) or was closed
+};
+
+// What the forwarder needs from config::KafkaSection and the gateway id.
+struct ForwarderOptions {
+  std::string gateway_id;  // the `gateway` header of every record
+  ProducerSettings producer;
+  std::uint32_t max_in_flight = 20000;  // rows handed to the producer and not yet reported
+  std::uint32_t batch_rows = 5000;      // rows per buffer read
+  // How long the thread waits for new rows when the buffer is empty.
+  std::chrono::milliseconds idle_poll = std::chrono::milliseconds(20);
+};
+
+struct TopicCount {
+  std::string topic;
+  std::uint64_t delivered = 0;
+};
+
+// A consistent snapshot of the forwarder's counters (metrics names in comments).
+struct ForwarderStats {
+  std::vector<TopicCount> delivered_by_topic;  // kafka_delivered_total{topic}, sorted by topic
+  std::uint64_t delivered_total = 0;
+  std::uint64_t errors_total = 0;  // kafka_errors_total: failed deliveries and client errors
+  std::uint64_t dead_lettered = 0;
+  std::uint64_t producer_restarts = 0;  // producers recreated after a fatal error
+  std::uint64_t in_flight = 0;
+  bool kafka_up = false;  // kafka_up: the cluster answered since the last outage
+  // When the current outage began (system clock, ns since epoch); 0 while up.
+  std::int64_t down_since_ns = 0;
+};
+
+class Forwarder {
+ public:
+  // Builds the producer configuration and the producer; fails with kInvalidProperty /
+  // kConflictingProperty (message names the key) or kProducer. `buffer` must outlive the
+  // forwarder. Nothing is sent before start().
+  static Result<std::unique_ptr<Forwarder>, ForwarderError> create(ForwarderOptions options,
+                                                                   buffer::Buffer& buffer);
+
+  // Stops the thread without waiting for deliveries (as stop() with a deadline of now).
+  ~Forwarder();
+  Forwarder(const Forwarder&) = delete;
+  Forwarder& operator=(const Forwarder&) = delete;
+
+  // Starts the forwarder thread. Call once.
+  void start();
+
+  // Stops taking rows, waits until `deadline` for outstanding deliveries, then abandons the
+  // rest: rows not reported delivered stay in the buffer and are sent again later (with the
+  // same seq). Returns after the thread ended; fails with kBuffer when marking rows failed.
+  Status<ForwarderError> stop(std::chrono::steady_clock::time_point deadline);
+
+  ForwarderStats stats() const;
+
+ private:
+  struct Producer;
+  struct TopicState;
+
+  Forwarder(ForwarderOptions options, buffer::Buffer& buffer, ConfHandle conf);
+
+  Status<ForwarderError> create_producer();
+  void destroy_producer();
+  void run();
+  // Why fill() returned: no room (in-flight bound or librdkafka's queue) or no rows waiting.
+  enum class Fill { kFull, kEmpty };
+  Fill fill();
+  bool produce(const buffer::StoredRecord& row);
+  void serve_reports(int timeout_ms);
+  void on_delivery(const rd_kafka_message_t& message);
+  void on_error(rd_kafka_resp_err_t error, const char* reason);
+  void commit_reports();
+  void recover_from_fatal();
+  void rewind_when_idle();
+  void check_connectivity();
+  void set_up(bool up, const std::string& why);
+  void finish(std::chrono::steady_clock::time_point deadline);
+  TopicState& topic(const std::string& name);
+
+  static void delivery_callback(rd_kafka_t* producer, const rd_kafka_message_t* message,
+                                void* opaque);
+  static void error_callback(rd_kafka_t* producer, int error, const char* reason, void* opaque);
+  static void log_callback(const rd_kafka_t* producer, int level, const char* facility,
+                           const char* message);
+
+  const ForwarderOptions options_;
+  buffer::Buffer& buffer_;
+  const ConfHandle conf_;  // template, duplicated for each producer
+
+  // Forwarder thread only.
+  std::unique_ptr<Producer> producer_;
+  std::vector<std::unique_ptr<TopicState>> topics_;
+  std::vector<buffer::StoredRecord> held_;  // taken from the buffer, not yet accepted by librdkafka
+  std::size_t held_next_ = 0;
+  std::uint64_t in_flight_ = 0;  // rows taken from the buffer and not yet reported
+  std::vector<std::int64_t> delivered_seqs_;
+  bool rewind_needed_ = false;
+  bool fatal_ = false;
+  bool buffer_failed_ = false;
+  bool up_ = false;
+  bool up_known_ = false;  // false until the first connect or failure
+  std::chrono::steady_clock::time_point down_at_{};
+  std::chrono::steady_clock::time_point next_connectivity_check_{};
+
+  std::thread thread_;
+  std::atomic<bool> stop_requested_{false};
+  std::chrono::steady_clock::time_point stop_deadline_{};  // written before stop_requested_
+
+  RateLimitedLog client_log_{LogLevel::kWarning, "kafka"};  // librdkafka's own warnings
+  RateLimitedLog row_log_{LogLevel::kWarning, "kafka"};     // dead letters, buffer failures
+
+  mutable std::mutex stats_mutex_;
+  ForwarderStats stats_;
+};
+
+}  // namespace sensorgate::kafka
