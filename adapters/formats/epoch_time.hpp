@@ -1,0 +1,29 @@
+// Epoch timestamps in payloads (seconds, milliseconds, microseconds or nanoseconds, or RFC 3339
+// text) converted to nanoseconds since the Unix epoch. Pure functions, thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "adapters/adapter.hpp"
+#include "config/config.hpp"
+#include "core/result.hpp"
+
+namespace sensorgate::formats {
+
+// The unit kAuto picks for an epoch number, by magnitude: below 1e11 seconds (up to the year
+// 5138), below 1e14 milliseconds, below 1e17 microseconds, else nanoseconds.
+config::TimestampUnit guess_epoch_unit(double magnitude);
+
+// `value` in `unit` (kAuto: guessed as above) as ns since the epoch. Errors (kBadTimestamp):
+// negative, not finite, beyond the year 2262 (int64 ns), or unit kRfc3339 (a number is not text).
+Result<std::int64_t, adapters::RejectReason> epoch_to_ns(std::int64_t value,
+                                                         config::TimestampUnit unit);
+Result<std::int64_t, adapters::RejectReason> epoch_to_ns(double value, config::TimestampUnit unit);
+
+// A timestamp given as text: RFC 3339 for kRfc3339; for kAuto RFC 3339 or else a decimal epoch
+// number; for an explicit epoch unit a decimal number in that unit. Error: kBadTimestamp.
+Result<std::int64_t, adapters::RejectReason> text_to_ns(std::string_view text,
+                                                        config::TimestampUnit unit);
+
+}  // namespace sensorgate::formats

@@ -1,0 +1,352 @@
+#include "adapters/mqtt/mqtt_adapter.hpp"
+
+#include <mqtt/async_client.h>
+#include <algorithm>
+#include <fstream>
+
+namespace sensorgate::mqtt {
+namespace {
+
+using adapters::RejectReason;
+using namespace std::chrono_literals;
+
+// A connect or subscribe is given this long before it counts as failed.
+constexpr auto kOperationTimeout = 10s;
+// How often a wait on a Paho token looks whether stop() was called.
+constexpr auto kStopPoll = 50ms;
+
+bool is_tls_url(std::string_view url) {
+  return url.starts_with("ssl://") || url.starts_with("mqtts://");
+}
+
+Error<adapters::StartError> bad_settings(const std::string& component, std::string message) {
+  return make_error(adapters::StartError::kBadSettings, component + ": " + std::move(message));
+}
+
+std::string paho_error(const ::mqtt::exception& error) {
+  return error.get_message().empty() ? error.what() : error.get_message();
+}
+
+}  // namespace
+
+MqttAdapter::MqttAdapter(std::string name, const config::MqttAdapter& settings,
+                         adapters::ReadingSink& sink, const Clock& clock)
+    : name_(std::move(name)),
+      component_("mqtt[" + name_ + "]"),
+      settings_(settings),
+      sink_(sink),
+      clock_(clock),
+      sink_log_(LogLevel::kError, component_) {
+  for (std::size_t i = 0; i < kReasonCount; ++i) {
+    reject_logs_[i] = std::make_unique<RateLimitedLog>(LogLevel::kWarning, component_);
+  }
+}
+
+MqttAdapter::~MqttAdapter() {
+  stop(1s);
+}
+
+Status<adapters::StartError> MqttAdapter::start() {
+  auto mapping = Mapping::create(settings_.subscriptions);
+  if (!mapping.ok()) return bad_settings(component_, mapping.error().message);
+  mapping_.store(std::make_shared<const Mapping>(std::move(mapping).value()));
+
+  if (settings_.mqtt_version != 4 && settings_.mqtt_version != 5) {
+    return bad_settings(component_, "mqtt_version " + std::to_string(settings_.mqtt_version) +
+                                        " is not supported; use 4 (MQTT 3.1.1) or 5");
+  }
+  const bool tls = is_tls_url(settings_.url);
+  for (const auto& [key, path] :
+       {std::pair{"ca_file", settings_.ca_file}, std::pair{"cert_file", settings_.cert_file},
+        std::pair{"key_file", settings_.key_file}}) {
+    if (path.empty()) continue;
+    if (!tls) {
+      return bad_settings(component_,
+                          std::string(key) + " is set but url " + settings_.url + " is not ssl://");
+    }
+    if (!std::ifstream(path).good()) {
+      return bad_settings(component_, std::string(key) + " " + path.string() +
+                                          " cannot be read; check the path and permissions");
+    }
+  }
+
+  const int version = settings_.mqtt_version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1;
+  auto options = std::make_unique<::mqtt::connect_options>();
+  options->set_mqtt_version(version);
+  if (version == MQTTVERSION_5) {
+    options->set_clean_start(false);
+    // A v5 session ends at disconnect unless it has an expiry; never let it expire.
+    options->set_properties(::mqtt::properties{
+        {::mqtt::property::SESSION_EXPIRY_INTERVAL, static_cast<std::int32_t>(0xFFFFFFFFu)}});
+  } else {
+    options->set_clean_session(false);
+  }
+  options->set_keep_alive_interval(std::max<int>(
+      1, static_cast<int>(
+             std::chrono::duration_cast<std::chrono::seconds>(settings_.keepalive).count())));
+  options->set_connect_timeout(kOperationTimeout);
+  options->set_automatic_reconnect(false);  // connect_loop() retries, with our backoff
+  if (!settings_.username.empty()) options->set_user_name(settings_.username);
+  if (!settings_.password.empty()) options->set_password(settings_.password);
+  if (tls) {
+    ::mqtt::ssl_options ssl;
+    if (!settings_.ca_file.empty()) ssl.set_trust_store(settings_.ca_file.string());
+    if (!settings_.cert_file.empty()) ssl.set_key_store(settings_.cert_file.string());
+    if (!settings_.key_file.empty()) ssl.set_private_key(settings_.key_file.string());
+    ssl.set_enable_server_cert_auth(true);
+    ssl.set_verify(true);
+    options->set_ssl(std::move(ssl));
+  }
+  connect_options_ = std::move(options);
+
+  const std::string client_id = settings_.client_id.empty() ? name_ : settings_.client_id;
+  try {
+    client_ = std::make_unique<::mqtt::async_client>(settings_.url, client_id,
+                                                     ::mqtt::create_options(version));
+  } catch (const ::mqtt::exception& error) {
+    return bad_settings(component_, "url " + settings_.url + ": " + paho_error(error));
+  }
+  client_->set_message_callback([this](::mqtt::const_message_ptr message) {
+    if (message) on_message(*message);
+  });
+  client_->set_connection_lost_handler(
+      [this](const std::string& cause) { on_connection_lost(cause); });
+
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = false;
+    detail_ = "connecting to " + settings_.url;
+  }
+  connect_thread_ = std::thread([this] { connect_loop(); });
+  log_info(component_, "connecting to " + settings_.url + " as " + client_id + " (MQTT " +
+                           (version == MQTTVERSION_5 ? "5" : "3.1.1") + ", " +
+                           std::to_string(settings_.subscriptions.size()) + " subscription(s))");
+  return Status<adapters::StartError>::success();
+}
+
+void MqttAdapter::stop(std::chrono::milliseconds deadline) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !connect_thread_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  // The loop polls for stopping_ at least every kStopPoll, so this join is short.
+  if (connect_thread_.joinable()) connect_thread_.join();
+  if (!client_) return;
+  try {
+    if (client_->is_connected()) {
+      const auto left = std::max(std::chrono::milliseconds(0),
+                                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     until - std::chrono::steady_clock::now()));
+      auto token = client_->disconnect(left);
+      token->wait_for(left);
+    }
+  } catch (const ::mqtt::exception& error) {
+    log_warning(component_, "disconnect: " + paho_error(error));
+  }
+  set_health(false, "stopped");
+}
+
+adapters::AdapterHealth MqttAdapter::health() const {
+  std::lock_guard lock(mutex_);
+  return {connected_, detail_};
+}
+
+adapters::AdapterCounters MqttAdapter::counters() const {
+  adapters::AdapterCounters out;
+  out.messages_received = messages_received_.load(std::memory_order_relaxed);
+  out.readings_received = readings_received_.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < kReasonCount; ++i) {
+    const std::uint64_t count = rejected_[i].load(std::memory_order_relaxed);
+    if (count > 0) out.rejected[static_cast<RejectReason>(i)] = count;
+  }
+  return out;
+}
+
+Status<PublishError> MqttAdapter::publish(const std::string& topic, std::string_view payload,
+                                          int qos) {
+  if (!client_ || !client_->is_connected()) {
+    return make_error(PublishError::kNotConnected,
+                      component_ + ": not connected to " + settings_.url);
+  }
+  try {
+    auto message = ::mqtt::make_message(topic, payload.data(), payload.size(), qos, false);
+    client_->publish(message);
+  } catch (const ::mqtt::exception& error) {
+    return make_error(PublishError::kFailed,
+                      component_ + ": publish to " + topic + ": " + paho_error(error));
+  }
+  return Status<PublishError>::success();
+}
+
+Status<ReloadError> MqttAdapter::reload(const config::MqttAdapter& settings) {
+  const auto& running = settings_.subscriptions;
+  const auto& fresh = settings.subscriptions;
+  bool same_filters = running.size() == fresh.size();
+  for (std::size_t i = 0; same_filters && i < running.size(); ++i) {
+    same_filters = running[i].filter == fresh[i].filter && running[i].qos == fresh[i].qos;
+  }
+  if (!same_filters) {
+    return make_error(ReloadError::kFiltersChanged,
+                      "the subscription filters or their qos changed; restart sensorgate to "
+                      "subscribe to the new ones");
+  }
+  auto mapping = Mapping::create(fresh);
+  if (!mapping.ok()) return make_error(ReloadError::kBadMapping, mapping.error().message);
+  mapping_.store(std::make_shared<const Mapping>(std::move(mapping).value()));
+  return {};
+}
+
+void MqttAdapter::on_message(const ::mqtt::message& message) {
+  messages_received_.fetch_add(1, std::memory_order_relaxed);
+  const std::string& topic = message.get_topic();
+  const ::mqtt::binary_ref& payload = message.get_payload_ref();
+  const std::shared_ptr<const Mapping> mapping = mapping_.load();
+  auto readings = mapping->map(
+      topic, payload ? std::string_view(payload.data(), payload.size()) : std::string_view(),
+      clock_.now_ns());
+  if (!readings.ok()) {
+    reject(readings.error().code, topic, readings.error().message);
+    return;
+  }
+  if (readings->empty()) return;
+  const std::size_t count = readings->size();
+  // Blocks while the ingest queue is full: the backpressure that slows the broker down.
+  Status<adapters::IngestError> submitted = sink_.submit(std::move(readings).value());
+  if (submitted.ok()) {
+    readings_received_.fetch_add(count, std::memory_order_relaxed);
+    return;
+  }
+  switch (submitted.error().code) {
+    case adapters::IngestError::kFull:
+      reject(RejectReason::kBufferFull, topic, submitted.error().message);
+      return;
+    case adapters::IngestError::kFailed:
+    case adapters::IngestError::kStopping:
+      sink_log_.log("topic " + topic + ": " + std::to_string(count) +
+                    " reading(s) not stored: " + submitted.error().message);
+      return;
+  }
+}
+
+void MqttAdapter::reject(RejectReason reason, std::string_view topic, std::string_view message) {
+  const auto index = static_cast<std::size_t>(reason);
+  rejected_[index].fetch_add(1, std::memory_order_relaxed);
+  reject_logs_[index]->log("rejected (" + std::string(adapters::reject_reason_name(reason)) +
+                           ") message on " + std::string(topic) + ": " + std::string(message));
+}
+
+void MqttAdapter::on_connection_lost(const std::string& cause) {
+  {
+    std::lock_guard lock(mutex_);
+    ++connections_lost_;
+    connected_ = false;
+    detail_ = "connection to " + settings_.url + " lost" + (cause.empty() ? "" : ": " + cause);
+  }
+  log_warning(component_, "connection to " + settings_.url + " lost" +
+                              (cause.empty() ? "" : ": " + cause) + "; reconnecting");
+  wake_.notify_all();
+}
+
+void MqttAdapter::set_health(bool up, std::string detail) {
+  std::lock_guard lock(mutex_);
+  connected_ = up;
+  detail_ = std::move(detail);
+}
+
+bool MqttAdapter::wait_unless_stopping(std::chrono::nanoseconds duration) {
+  std::unique_lock lock(mutex_);
+  return !wake_.wait_for(lock, duration, [this] { return stopping_; });
+}
+
+bool MqttAdapter::wait_for_token(const ::mqtt::token_ptr& token) {
+  const auto until = std::chrono::steady_clock::now() + kOperationTimeout;
+  while (!token->wait_for(kStopPoll)) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return false;
+    }
+    if (std::chrono::steady_clock::now() >= until) return false;
+  }
+  return true;
+}
+
+bool MqttAdapter::connect_once(std::string& error) {
+  std::uint64_t losses_before = 0;
+  {
+    std::lock_guard lock(mutex_);
+    losses_before = connections_lost_;
+  }
+  try {
+    if (!wait_for_token(client_->connect(*connect_options_))) {
+      error = "connect timed out";
+      return false;
+    }
+    for (const config::MqttSubscription& sub : settings_.subscriptions) {
+      auto token = client_->subscribe(sub.filter, sub.qos);
+      if (!wait_for_token(token)) {
+        error = "subscribe to " + sub.filter + " timed out";
+        return false;
+      }
+      // MQTT 3.1.1: a refused subscription fails the token. MQTT 5: it comes as a reason code
+      // (Paho C++ 1.2 fills the v3 response with garbage, so it is read for v5 only).
+      if (settings_.mqtt_version != 5) continue;
+      const ::mqtt::subscribe_response response = token->get_subscribe_response();
+      for (::mqtt::ReasonCode code : response.get_reason_codes()) {
+        if (code > ::mqtt::ReasonCode::GRANTED_QOS_2) {
+          error = "the broker refused the subscription to " + sub.filter + " (reason code " +
+                  std::to_string(static_cast<int>(code)) + ")";
+          return false;
+        }
+      }
+    }
+  } catch (const ::mqtt::exception& failure) {
+    error = paho_error(failure);
+    return false;
+  }
+  std::lock_guard lock(mutex_);
+  if (connections_lost_ != losses_before) {
+    error = "connection lost while subscribing";
+    return false;
+  }
+  connected_ = true;
+  detail_ = "connected to " + settings_.url;
+  return true;
+}
+
+void MqttAdapter::connect_loop() {
+  auto backoff = settings_.reconnect_min;
+  RateLimitedLog failure_log(LogLevel::kWarning, component_);
+  while (true) {
+    std::string error;
+    if (connect_once(error)) {
+      backoff = settings_.reconnect_min;
+      log_info(component_, "connected to " + settings_.url + ", subscribed to " +
+                               std::to_string(settings_.subscriptions.size()) + " filter(s)");
+      std::unique_lock lock(mutex_);
+      const std::uint64_t losses = connections_lost_;
+      wake_.wait(lock, [&] { return stopping_ || connections_lost_ != losses; });
+      if (stopping_) return;
+    } else {
+      {
+        std::lock_guard lock(mutex_);
+        if (stopping_) return;
+      }
+      // A half-open session (connected but not subscribed) is dropped before the retry.
+      try {
+        if (client_->is_connected()) (void)wait_for_token(client_->disconnect());
+      } catch (const ::mqtt::exception&) {
+        // The retry below starts from a fresh connect either way.
+      }
+      const std::string detail = "cannot connect to " + settings_.url + ": " + error;
+      set_health(false, detail);
+      failure_log.log(detail + "; retrying in " + format_duration(backoff));
+    }
+    if (!wait_unless_stopping(backoff)) return;
+    backoff = std::min(backoff * 2, settings_.reconnect_max);
+  }
+}
+
+}  // namespace sensorgate::mqtt

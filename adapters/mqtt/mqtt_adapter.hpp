@@ -1,0 +1,134 @@
+// MqttAdapter: subscribes to an MQTT broker with the Paho C++ async client and hands the mapped
+// readings of every message to the ReadingSink; also publishes (alerts). Thread-safe: start()
+// and stop() from one controlling thread, everything else from any thread.
+//
+// Session: clean session off (MQTT 5: clean start off, session never expires), so the broker
+// queues QoS 1/2 messages while the gateway is away and delivers them on the next connect.
+// Paho acknowledges a message on receipt, before the callback runs (see DESIGN.md, Guarantees):
+// the callback blocks in ReadingSink::submit while the ingest queue is full, which stops reading
+// from the socket and so pushes back on the broker. Paho C runs one receive thread for all its
+// clients in a process, so a blocked callback also holds back every other MQTT adapter; blocked
+// longer than 1.5 x keepalive, the broker drops the connection and the session redelivers.
+//
+// Threads: Paho's own threads run the message and connection-lost callbacks; one adapter thread
+// ("mqtt connect") connects, subscribes to every filter after each (re)connect, and after a
+// failure or a lost connection retries with a backoff doubling from reconnect_min to
+// reconnect_max.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "adapters/adapter.hpp"
+#include "adapters/mqtt/mapping.hpp"
+#include "config/config.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "core/result.hpp"
+
+namespace mqtt {
+class async_client;
+class connect_options;
+class message;
+class token;
+}  // namespace mqtt
+
+namespace sensorgate::mqtt {
+
+enum class ReloadError {
+  kFiltersChanged,  // subscriptions differ in filter or qos: that takes a restart
+  kBadMapping,      // a new mapping does not compile
+};
+
+enum class PublishError {
+  kNotConnected,  // no connection to the broker right now
+  kFailed,        // the client refused the message (e.g. too many in flight)
+};
+
+class MqttAdapter final : public adapters::Adapter {
+ public:
+  // `sink` and `clock` must outlive the adapter. Nothing connects before start().
+  MqttAdapter(std::string name, const config::MqttAdapter& settings, adapters::ReadingSink& sink,
+              const Clock& clock);
+  // Stops with a 1 s deadline if stop() was not called.
+  ~MqttAdapter() override;
+  MqttAdapter(const MqttAdapter&) = delete;
+  MqttAdapter& operator=(const MqttAdapter&) = delete;
+
+  const std::string& name() const override { return name_; }
+
+  // Call once. Checks what retrying cannot fix (url, subscriptions, TLS and password files;
+  // kBadSettings with a message naming the adapter and the problem) and starts connecting in the
+  // background.
+  Status<adapters::StartError> start() override;
+
+  // Disconnects and joins the connect thread within `deadline`. A message callback blocked in
+  // ReadingSink::submit returns only when the sink lets it.
+  void stop(std::chrono::milliseconds deadline) override;
+
+  // up while connected and subscribed; detail names the url, or the last connect error.
+  adapters::AdapterHealth health() const override;
+  adapters::AdapterCounters counters() const override;
+
+  // Swaps in the mappings of `settings` (device and metric templates, payload format, fields,
+  // timestamps, topics, tags) for the next message. The subscriptions must keep their filters and
+  // qos, else kFiltersChanged; other connection settings apply at the next restart. On an error
+  // the running mappings stay.
+  Status<ReloadError> reload(const config::MqttAdapter& settings);
+
+  // Publishes `payload` on `topic`, not retained. Returns once the client has taken the message;
+  // a later delivery failure is logged. Errors: kNotConnected, kFailed.
+  Status<PublishError> publish(const std::string& topic, std::string_view payload, int qos = 1);
+
+ private:
+  static constexpr std::size_t kReasonCount =
+      static_cast<std::size_t>(adapters::RejectReason::kUnauthorized) + 1;
+
+  void on_message(const ::mqtt::message& message);
+  void on_connection_lost(const std::string& cause);
+  void connect_loop();
+  // One connect + subscribe attempt; false with `error` set on failure or when stopping.
+  bool connect_once(std::string& error);
+  // Waits for a Paho token to complete; false if stop() is called or the operation timeout
+  // passes first. Throws ::mqtt::exception when the operation failed.
+  bool wait_for_token(const std::shared_ptr<::mqtt::token>& token);
+  void reject(adapters::RejectReason reason, std::string_view topic, std::string_view message);
+  void set_health(bool up, std::string detail);
+  // Waits `duration` or until stop() wakes it; false when stopping.
+  bool wait_unless_stopping(std::chrono::nanoseconds duration);
+
+  const std::string name_;
+  const std::string component_;  // "mqtt[<name>]" in logs
+  const config::MqttAdapter settings_;
+  adapters::ReadingSink& sink_;
+  const Clock& clock_;
+  std::atomic<std::shared_ptr<const Mapping>> mapping_;  // swapped by reload()
+  std::unique_ptr<::mqtt::connect_options> connect_options_;
+
+  std::atomic<std::uint64_t> messages_received_{0};
+  std::atomic<std::uint64_t> readings_received_{0};
+  std::array<std::atomic<std::uint64_t>, kReasonCount> rejected_{};
+  std::array<std::unique_ptr<RateLimitedLog>, kReasonCount> reject_logs_;
+  RateLimitedLog sink_log_;
+
+  mutable std::mutex mutex_;  // guards what follows
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  bool connected_ = false;
+  std::uint64_t connections_lost_ = 0;  // bumped by each connection-lost callback
+  std::string detail_ = "not started";
+  std::thread connect_thread_;
+
+  // Last, so it is destroyed first: its callbacks use every member above.
+  std::unique_ptr<::mqtt::async_client> client_;
+};
+
+}  // namespace sensorgate::mqtt
