@@ -89,22 +89,28 @@ Result<BacklogStats, BufferError> query_backlog(Database& db, const std::filesys
   return stats;
 }
 
-Result<BacklogStats, BufferError> read_backlog(const std::filesystem::path& path) {
+Result<std::unique_ptr<Database>, BufferError> open_read_only(const std::filesystem::path& path) {
   std::error_code error;
   if (!std::filesystem::exists(path, error)) {
     return make_error(BufferError::kIo, "no buffer file at " + path.string() +
                                             " (has the gateway run with this config yet?)");
   }
   if (auto header = schema::check_file_header(path); !header.ok()) return header.error();
-  Database db(path, SQLITE_OPEN_READONLY);
-  if (db.open_code() != SQLITE_OK) {
-    return sqlite_error(db, db.open_code(), "cannot open buffer file " + path.string());
+  auto db = std::make_unique<Database>(path, SQLITE_OPEN_READONLY);
+  if (db->open_code() != SQLITE_OK) {
+    return sqlite_error(*db, db->open_code(), "cannot open buffer file " + path.string());
   }
-  (void)db.exec("PRAGMA busy_timeout = 5000");
-  if (auto prepared = schema::prepare(db, path, /*read_only=*/true); !prepared.ok()) {
+  (void)db->exec("PRAGMA busy_timeout = 5000");
+  if (auto prepared = schema::prepare(*db, path, /*read_only=*/true); !prepared.ok()) {
     return prepared.error();
   }
-  return query_backlog(db, path);
+  return db;
+}
+
+Result<BacklogStats, BufferError> read_backlog(const std::filesystem::path& path) {
+  auto db = open_read_only(path);
+  if (!db.ok()) return db.error();
+  return query_backlog(**db, path);
 }
 
 }  // namespace sensorgate::buffer

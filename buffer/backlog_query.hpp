@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 
 #include "buffer/buffer.hpp"
 #include "buffer/sqlite.hpp"
@@ -11,6 +12,10 @@
 namespace sensorgate::buffer {
 
 Result<BacklogStats, BufferError> query_backlog(Database& db, const std::filesystem::path& path);
+
+// A read-only connection to an existing buffer file, checked like Buffer::open checks it;
+// kIo when there is no file yet.
+Result<std::unique_ptr<Database>, BufferError> open_read_only(const std::filesystem::path& path);
 
 // Size on disk of the database file and its WAL.
 std::uint64_t database_bytes_on_disk(const std::filesystem::path& path);

@@ -66,6 +66,20 @@ struct StoredRecord {
   Record record;
 };
 
+// One alert transition as the alerts table keeps it: the history `sensorgate alerts` shows and
+// the firing state a restarted gateway restores.
+struct AlertRow {
+  std::int64_t ts_ns = 0;
+  std::string rule;
+  std::string device;
+  std::string metric;
+  std::string severity;
+  std::string state;  // "firing" | "resolved"
+  double value = 0;
+  double threshold = 0;
+  std::string message;
+};
+
 struct GroupStats {
   std::string name;  // topic or device
   std::uint64_t pending = 0;
@@ -101,7 +115,19 @@ class Buffer {
   // Appends records in order; returns once they are committed (or the commit failed, in which
   // case none of them is stored). With on_full=reject and the cap reached: kFull.
   // `records` must not be empty.
-  virtual Result<SeqRange, BufferError> append(std::span<const Record> records) = 0;
+  // `received_at`: when the oldest of the records reached the gateway, if it waited elsewhere
+  // before this call; the group commit then happens within commit_interval of that moment.
+  virtual Result<SeqRange, BufferError> append(
+      std::span<const Record> records, std::chrono::steady_clock::time_point received_at = {}) = 0;
+
+  // Stores the alert in the alerts table and its Kafka record in the same commit; returns once
+  // committed. The record is stored even at the cap with on_full=reject: alerts are few and
+  // say why the gateway is in trouble.
+  virtual Result<SeqRange, BufferError> append_alert(const AlertRow& alert,
+                                                     const Record& record) = 0;
+
+  // The latest stored transition of every (rule, device, metric) whose latest one is "firing".
+  virtual Result<std::vector<AlertRow>, BufferError> firing_alerts() = 0;
 
   // Up to max_rows committed, undelivered, not in-flight records in seq order; they become in
   // flight. Empty when nothing is waiting.
@@ -129,6 +155,13 @@ class Buffer {
   // Commits what is queued and stops the writer; later calls fail with kClosed.
   virtual void close() = 0;
 };
+
+// Alert events stored at or after since_ns, at most `limit`: first those of series still firing
+// (their latest event is a firing one), then the rest, newest first within each group;
+// read-only like read_backlog.
+Result<std::vector<AlertRow>, BufferError> read_alerts(const std::filesystem::path& path,
+                                                       std::int64_t since_ns,
+                                                       std::size_t limit = 1000);
 
 // Backlog statistics read from the file through a read-only connection; safe while a daemon
 // has the buffer open. Fails with the open errors above, or kIo when the file does not exist.

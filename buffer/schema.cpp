@@ -36,6 +36,19 @@ CREATE TABLE dead_letters(
   value BLOB NOT NULL,
   error TEXT NOT NULL,
   failed_at_ns INTEGER NOT NULL);
+CREATE TABLE alerts(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  ts_ns INTEGER NOT NULL,
+  rule TEXT NOT NULL,
+  device TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  state TEXT NOT NULL,
+  value REAL,
+  threshold REAL,
+  message TEXT NOT NULL);
+CREATE INDEX alerts_by_series ON alerts(rule, device, metric, id);
+CREATE INDEX alerts_by_time ON alerts(ts_ns);
 PRAGMA application_id = 1397178950;
 PRAGMA user_version = 1;
 COMMIT;
@@ -120,9 +133,9 @@ Status<BufferError> prepare(Database& db, const std::filesystem::path& path, boo
                           "); it was left untouched. Upgrade sensorgate to read it");
   }
   // Reading the aggregates touches every table's root page: a damaged file shows here.
-  for (const char* probe :
-       {sql::kSelectTotals, sql::kSelectNames, sql::kSelectOldestTs,
-        "SELECT count(*) FROM dead_letters", "SELECT count(*) FROM group_stats"}) {
+  for (const char* probe : {sql::kSelectTotals, sql::kSelectNames, sql::kSelectOldestTs,
+                            "SELECT count(*) FROM dead_letters", "SELECT count(*) FROM group_stats",
+                            "SELECT count(*) FROM alerts"}) {
     Statement statement(db, probe);
     if (!statement.prepared()) {
       return damaged(path, sqlite_error(db, statement.prepare_code(), probe).message);

@@ -62,6 +62,22 @@ inline constexpr const char* kSelectGroups =
 inline constexpr const char* kSelectOldestTs = "SELECT ts_ns FROM records ORDER BY seq LIMIT 1";
 inline constexpr const char* kSelectNewestTs =
     "SELECT ts_ns FROM records ORDER BY seq DESC LIMIT 1";
+inline constexpr const char* kInsertAlert =
+    "INSERT INTO alerts(ts_ns, rule, device, metric, severity, state, value, threshold, message) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+// The history is bounded: rows older than the newest kAlertHistoryRows go.
+inline constexpr const char* kPruneAlerts =
+    "DELETE FROM alerts WHERE id <= (SELECT max(id) FROM alerts) - ?1";
+inline constexpr std::int64_t kAlertHistoryRows = 100'000;
+inline constexpr const char* kSelectFiringAlerts =
+    "SELECT a.ts_ns, a.rule, a.device, a.metric, a.severity, a.state, a.value, a.threshold, "
+    "a.message FROM alerts a WHERE a.id IN (SELECT max(id) FROM alerts GROUP BY rule, device, "
+    "metric) AND a.state = 'firing' ORDER BY a.rule, a.device, a.metric";
+inline constexpr const char* kSelectAlertsSince =
+    "SELECT ts_ns, rule, device, metric, severity, state, value, threshold, message FROM alerts a "
+    "WHERE ts_ns >= ?1 ORDER BY (state = 'firing' AND id = (SELECT max(id) FROM alerts b WHERE "
+    "b.rule = a.rule AND b.device = a.device AND b.metric = a.metric)) DESC, ts_ns DESC, id DESC "
+    "LIMIT ?2";
 inline constexpr const char* kFreePages = "PRAGMA freelist_count";
 inline constexpr const char* kPageCount = "PRAGMA page_count";
 inline constexpr const char* kIncrementalVacuum = "PRAGMA incremental_vacuum(2000)";

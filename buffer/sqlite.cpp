@@ -55,6 +55,10 @@ void Statement::bind(int index, std::int64_t value) {
   sqlite3_bind_int64(stmt_, index, value);
 }
 
+void Statement::bind(int index, double value) {
+  sqlite3_bind_double(stmt_, index, value);
+}
+
 void Statement::bind(int index, std::string_view text, bool copy) {
   sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
                     copy ? SQLITE_TRANSIENT : SQLITE_STATIC);
@@ -76,6 +80,10 @@ void Statement::reset() {
 
 std::int64_t Statement::column_int(int index) const {
   return sqlite3_column_int64(stmt_, index);
+}
+
+double Statement::column_double(int index) const {
+  return sqlite3_column_double(stmt_, index);
 }
 
 std::string_view Statement::column_text(int index) const {

@@ -55,6 +55,7 @@ class Statement {
   // Binding is 1-based as in SQLite. Text and blobs are copied (SQLITE_TRANSIENT) unless the
   // caller passes `copy = false` and keeps the memory alive until the next reset().
   void bind(int index, std::int64_t value);
+  void bind(int index, double value);
   void bind(int index, std::string_view text, bool copy = true);
   void bind_blob(int index, std::string_view bytes, bool copy = true);
 
@@ -63,6 +64,7 @@ class Statement {
   void reset();
 
   std::int64_t column_int(int index) const;
+  double column_double(int index) const;
   std::string_view column_text(int index) const;
   std::string_view column_blob(int index) const;
 

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <system_error>
 
+#include "buffer/alert_query.hpp"
 #include "buffer/backlog_query.hpp"
 #include "buffer/schema.hpp"
 #include "core/units.hpp"
@@ -156,25 +157,58 @@ Status<BufferError> SqliteBuffer::load_state() {
   return {};
 }
 
-Result<SeqRange, BufferError> SqliteBuffer::append(std::span<const Record> records) {
+Result<SeqRange, BufferError> SqliteBuffer::append(
+    std::span<const Record> records, std::chrono::steady_clock::time_point received_at) {
   if (records.empty()) return SeqRange{};
   Waiter waiter;
   waiter.records = records;
-  std::unique_lock lock(mutex_);
-  if (closing_) return closed_error();
-  if (waiters_.empty() && delivered_.empty() && dead_letters_.empty()) {
-    first_queued_at_ = std::chrono::steady_clock::now();
-  }
-  waiters_.push_back(&waiter);
-  queued_rows_ += records.size();
-  work_queued_.notify_one();
-  group_done_.wait(lock, [&] { return waiter.done; });
+  commit_and_wait(waiter, received_at);
   if (waiter.failure) return *waiter.failure;
   return waiter.range;
 }
 
+Result<SeqRange, BufferError> SqliteBuffer::append_alert(const AlertRow& alert,
+                                                         const Record& record) {
+  Waiter waiter;
+  waiter.records = std::span<const Record>(&record, 1);
+  waiter.alert = &alert;
+  commit_and_wait(waiter);
+  if (waiter.failure) return *waiter.failure;
+  return waiter.range;
+}
+
+void SqliteBuffer::commit_and_wait(Waiter& waiter,
+                                   std::chrono::steady_clock::time_point received_at) {
+  std::unique_lock lock(mutex_);
+  if (closing_) {
+    waiter.failure = closed_error();
+    return;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  const auto arrived =
+      received_at == std::chrono::steady_clock::time_point{} ? now : std::min(received_at, now);
+  if (!has_work()) {
+    first_queued_at_ = arrived;
+  } else {
+    first_queued_at_ = std::min(first_queued_at_, arrived);
+  }
+  waiters_.push_back(&waiter);
+  queued_rows_ += waiter.records.size();
+  work_queued_.notify_one();
+  group_done_.wait(lock, [&] { return waiter.done; });
+}
+
+Result<std::vector<AlertRow>, BufferError> SqliteBuffer::firing_alerts() {
+  std::lock_guard lock(reader_mutex_);
+  {
+    std::lock_guard queue_lock(mutex_);
+    if (closed_) return closed_error();
+  }
+  return query_alerts(*reader_db_, schema::sql::kSelectFiringAlerts, {});
+}
+
 Status<BufferError> SqliteBuffer::sync() {
-  Waiter waiter{};
+  Waiter waiter;
   std::unique_lock lock(mutex_);
   if (closing_) return closed_error();
   waiters_.push_back(&waiter);
@@ -398,8 +432,10 @@ Status<BufferError> SqliteBuffer::apply_group(Group& group, Deltas& deltas) {
     }();
     const std::int64_t pending_after =
         committed_.pending_bytes + deltas.total.pending_bytes + bytes;
-    if (options_.on_full == OnFull::kReject &&
-        pending_after > static_cast<std::int64_t>(options_.max_bytes.count)) {
+    if (waiter->alert != nullptr) {
+      if (auto status = insert_alert(*waiter->alert); !status.ok()) return status;
+    } else if (options_.on_full == OnFull::kReject &&
+               pending_after > static_cast<std::int64_t>(options_.max_bytes.count)) {
       waiter->failure = make_error(BufferError::kFull,
                                    "buffer is full (" + format_bytes(options_.max_bytes) +
                                        " pending, buffer.on_full: reject); nothing was stored");
@@ -533,6 +569,28 @@ Status<BufferError> SqliteBuffer::insert_records(Waiter& waiter, Deltas& deltas)
     if (i == 0) waiter.range.first = seq;
     waiter.range.last = seq;
     deltas.add(*topic_id, *device_id, 1, bytes);
+  }
+  return {};
+}
+
+Status<BufferError> SqliteBuffer::insert_alert(const AlertRow& alert) {
+  Statement insert(*writer_db_, schema::sql::kInsertAlert);
+  insert.bind(1, alert.ts_ns);
+  insert.bind(2, alert.rule);
+  insert.bind(3, alert.device);
+  insert.bind(4, alert.metric);
+  insert.bind(5, alert.severity);
+  insert.bind(6, alert.state);
+  insert.bind(7, alert.value);
+  insert.bind(8, alert.threshold);
+  insert.bind(9, alert.message);
+  if (const int code = insert.step(); code != SQLITE_DONE) {
+    return sqlite_error(*writer_db_, code, "storing an alert");
+  }
+  Statement prune(*writer_db_, schema::sql::kPruneAlerts);
+  prune.bind(1, schema::sql::kAlertHistoryRows);
+  if (const int code = prune.step(); code != SQLITE_DONE) {
+    return sqlite_error(*writer_db_, code, "pruning the alert history");
   }
   return {};
 }

@@ -31,7 +31,10 @@ class SqliteBuffer final : public Buffer {
                std::unique_ptr<Database> reader, int lock_fd);
   ~SqliteBuffer() override;
 
-  Result<SeqRange, BufferError> append(std::span<const Record> records) override;
+  Result<SeqRange, BufferError> append(std::span<const Record> records,
+                                       std::chrono::steady_clock::time_point received_at) override;
+  Result<SeqRange, BufferError> append_alert(const AlertRow& alert, const Record& record) override;
+  Result<std::vector<AlertRow>, BufferError> firing_alerts() override;
   Result<std::vector<StoredRecord>, BufferError> next_batch(std::size_t max_rows) override;
   void rewind() override;
   Status<BufferError> mark_delivered(std::span<const std::int64_t> seqs) override;
@@ -47,6 +50,7 @@ class SqliteBuffer final : public Buffer {
   // A caller of append() or sync() waiting for its group commit.
   struct Waiter {
     std::span<const Record> records;  // empty for sync()
+    const AlertRow* alert = nullptr;  // append_alert(): stored with its record
     bool done = false;
     std::optional<Error<BufferError>> failure;
     SeqRange range;
@@ -92,6 +96,9 @@ class SqliteBuffer final : public Buffer {
   Status<BufferError> delete_by_seq(std::vector<std::int64_t>& seqs, Deltas& deltas);
   Status<BufferError> move_to_dead_letters(const DeadLetterRequest& request, Deltas& deltas);
   Status<BufferError> insert_records(Waiter& waiter, Deltas& deltas);
+  Status<BufferError> insert_alert(const AlertRow& alert);
+  // Queues `waiter` for the next group commit and waits for its outcome.
+  void commit_and_wait(Waiter& waiter, std::chrono::steady_clock::time_point received_at = {});
   Status<BufferError> drop_oldest(Deltas& deltas);
   Status<BufferError> write_deltas(const Deltas& deltas);
   Result<std::int64_t, BufferError> name_id(std::int64_t kind, const std::string& name);

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/rule_reach.hpp"
 #include "config/sections.hpp"
 
 namespace sensorgate::config {
@@ -46,6 +47,33 @@ void apply_computed_defaults(Reader& reader, Config& config) {
     if (auto* mqtt = std::get_if<MqttAdapter>(&adapter.settings)) {
       if (mqtt->client_id.empty()) mqtt->client_id = config.gateway.id + "-" + adapter.name;
     }
+  }
+}
+
+// A rule whose match globs overlap no device and metric the adapters can produce watches
+// nothing: almost always a typo. Only a warning, since adapters may be added later.
+void warn_about_unreachable_rules(Reader& reader, const Config& config) {
+  if (config.adapters.empty()) return;
+  const std::vector<ReadingShape> shapes = reading_shapes(config.adapters);
+  std::string produced;
+  for (const ReadingShape& shape : shapes) {
+    if (produced.size() > 200) {
+      produced += ", ...";
+      break;
+    }
+    produced += (produced.empty() ? "" : ", ") + shape.device + "/" + shape.metric;
+  }
+  for (std::size_t i = 0; i < config.rules.size(); ++i) {
+    const RuleConfig& rule = config.rules[i];
+    if (rule_can_match(rule, shapes)) continue;
+    YAML::Mark at;
+    at.line = rule.mark.line - 1;
+    at.column = rule.mark.column - 1;
+    reader.warning(at, "rules[" + std::to_string(i) + "].match",
+                   "rule " + rule.name + " matches device \"" + rule.match_device +
+                       "\", metric \"" + rule.match_metric +
+                       "\", which no adapter mapping produces (device/metric: " + produced +
+                       "); it will never fire");
   }
 }
 
@@ -109,6 +137,7 @@ LoadOutcome load_config_text(std::string_view yaml, const std::filesystem::path&
   // A null root (an empty file) is an empty mapping: what is required gets reported.
   parse_mapping(reader, root, "", top_level_keys(), config);
   apply_computed_defaults(reader, config);
+  warn_about_unreachable_rules(reader, config);
   if (!reader.failed()) outcome.config = std::move(config);
   outcome.diagnostics = reader.take_diagnostics();
   return outcome;

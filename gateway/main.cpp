@@ -5,7 +5,9 @@
 #include <iostream>
 #include <map>
 
+#include "core/units.hpp"
 #include "gateway/cli/commands.hpp"
+#include "gateway/daemon.hpp"
 
 int main(int argc, char** argv) {
   using namespace sensorgate::cli;
@@ -15,6 +17,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("sensorgate ") + SENSORGATE_VERSION);
 
   std::filesystem::path config_file;
+  auto* run = app.add_subcommand("run", "Run the gateway (the systemd service runs this)");
+  run->add_option("--config,-c", config_file, "Config file")->required();
+
   auto* check = app.add_subcommand("check", "Validate the config and print a summary");
   check->add_option("--config,-c", config_file, "Config file")->required();
 
@@ -28,6 +33,18 @@ int main(int argc, char** argv) {
           CLI::ignore_case));
   backlog->add_flag("--json", backlog_options.json, "JSON with stable keys, for scripts");
 
+  AlertsOptions alerts_options;
+  std::string since_text = "24h";
+  auto* alerts = app.add_subcommand("alerts", "Show recent alerts, firing first");
+  alerts->add_option("--config,-c", alerts_options.config_file, "Config file")->required();
+  alerts->add_option("--since", since_text, "How far back, e.g. 30m, 24h, 7d")
+      ->check([](const std::string& text) {
+        return sensorgate::parse_duration(text).ok()
+                   ? std::string()
+                   : "expected a duration such as 30m, 24h or 7d, got \"" + text + "\"";
+      });
+  alerts->add_flag("--json", alerts_options.json, "A JSON array of alert events, for scripts");
+
   auto* version = app.add_subcommand("version", "Print the version");
 
   try {
@@ -36,8 +53,13 @@ int main(int argc, char** argv) {
     const int code = app.exit(error);
     return code == 0 ? kExitOk : kExitUsage;
   }
+  if (*run) return sensorgate::gateway::run_daemon(config_file);
   if (*check) return check_command(config_file, std::cout, std::cerr);
   if (*backlog) return backlog_command(backlog_options, std::cout, std::cerr);
+  if (*alerts) {
+    alerts_options.since = *sensorgate::parse_duration(since_text);
+    return alerts_command(alerts_options, std::cout, std::cerr);
+  }
   if (*version) return version_command(std::cout);
   return kExitUsage;
 }

@@ -29,6 +29,23 @@ std::string paho_error(const ::mqtt::exception& error) {
 
 }  // namespace
 
+class PublishListener final : public ::mqtt::iaction_listener {
+ public:
+  PublishListener(NagleSwitch& nagle, const std::string& component)
+      : nagle_(nagle), failures_(LogLevel::kWarning, component) {}
+
+  void on_success(const ::mqtt::token&) override { nagle_.release(); }
+  void on_failure(const ::mqtt::token& token) override {
+    nagle_.release();
+    failures_.log("a published message was not delivered (Paho return code " +
+                  std::to_string(token.get_return_code()) + ")");
+  }
+
+ private:
+  NagleSwitch& nagle_;
+  RateLimitedLog failures_;
+};
+
 MqttAdapter::MqttAdapter(std::string name, const config::MqttAdapter& settings,
                          adapters::ReadingSink& sink, const Clock& clock)
     : name_(std::move(name)),
@@ -36,7 +53,8 @@ MqttAdapter::MqttAdapter(std::string name, const config::MqttAdapter& settings,
       settings_(settings),
       sink_(sink),
       clock_(clock),
-      sink_log_(LogLevel::kError, component_) {
+      sink_log_(LogLevel::kError, component_),
+      publish_listener_(std::make_unique<PublishListener>(nagle_, component_)) {
   for (std::size_t i = 0; i < kReasonCount; ++i) {
     reject_logs_[i] = std::make_unique<RateLimitedLog>(LogLevel::kWarning, component_);
   }
@@ -173,8 +191,10 @@ Status<PublishError> MqttAdapter::publish(const std::string& topic, std::string_
   }
   try {
     auto message = ::mqtt::make_message(topic, payload.data(), payload.size(), qos, false);
-    client_->publish(message);
+    nagle_.hold_off();
+    client_->publish(message, nullptr, *publish_listener_);
   } catch (const ::mqtt::exception& error) {
+    nagle_.release();
     return make_error(PublishError::kFailed,
                       component_ + ": publish to " + topic + ": " + paho_error(error));
   }
@@ -284,6 +304,7 @@ bool MqttAdapter::connect_once(std::string& error) {
       error = "connect timed out";
       return false;
     }
+    nagle_.attach(settings_.url);
     for (const config::MqttSubscription& sub : settings_.subscriptions) {
       auto token = client_->subscribe(sub.filter, sub.qos);
       if (!wait_for_token(token)) {

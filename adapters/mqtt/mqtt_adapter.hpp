@@ -29,6 +29,7 @@
 
 #include "adapters/adapter.hpp"
 #include "adapters/mqtt/mapping.hpp"
+#include "adapters/mqtt/nagle_switch.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
@@ -52,6 +53,9 @@ enum class PublishError {
   kNotConnected,  // no connection to the broker right now
   kFailed,        // the client refused the message (e.g. too many in flight)
 };
+
+// Completes the adapter's own publishes: releases the NagleSwitch, logs failed deliveries.
+class PublishListener;
 
 class MqttAdapter final : public adapters::Adapter {
  public:
@@ -84,8 +88,9 @@ class MqttAdapter final : public adapters::Adapter {
   // the running mappings stay.
   Status<ReloadError> reload(const config::MqttAdapter& settings);
 
-  // Publishes `payload` on `topic`, not retained. Returns once the client has taken the message;
-  // a later delivery failure is logged. Errors: kNotConnected, kFailed.
+  // Publishes `payload` on `topic`, not retained, with Nagle off on the connection until the
+  // broker acknowledges it (see NagleSwitch). Returns once the client has taken the message; a
+  // later delivery failure is logged. Errors: kNotConnected, kFailed.
   Status<PublishError> publish(const std::string& topic, std::string_view payload, int qos = 1);
 
  private:
@@ -126,6 +131,9 @@ class MqttAdapter final : public adapters::Adapter {
   std::uint64_t connections_lost_ = 0;  // bumped by each connection-lost callback
   std::string detail_ = "not started";
   std::thread connect_thread_;
+
+  NagleSwitch nagle_;
+  std::unique_ptr<PublishListener> publish_listener_;
 
   // Last, so it is destroyed first: its callbacks use every member above.
   std::unique_ptr<::mqtt::async_client> client_;

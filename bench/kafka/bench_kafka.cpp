@@ -9,20 +9,15 @@
 //
 // Each phase runs in its own forked process, so VmHWM and CPU time are that phase's alone:
 // fill (not timed against anything), plain producer, forwarder drain.
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench/support/child_phase.hpp"
 #include "buffer/buffer.hpp"
 #include "core/reading.hpp"
 #include "core/reading_json.hpp"
@@ -34,17 +29,13 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using sensorgate::bench::PhaseFigures;
+using sensorgate::bench::process_cpu_seconds;
+using sensorgate::bench::run_in_child;
 using sensorgate::buffer::Record;
 
 constexpr const char* kTopic = "sensors.readings";
 constexpr const char* kGateway = "bench-gateway";
-
-struct Figures {
-  double seconds = 0;
-  double cpu_seconds = 0;
-  long peak_rss_kib = 0;
-  bool ok = false;
-};
 
 Record make_record(std::size_t i, int devices) {
   sensorgate::Reading reading;
@@ -54,44 +45,6 @@ Record make_record(std::size_t i, int devices) {
   reading.unit = i % 2 == 0 ? "C" : "%";
   reading.ts_ns = 1'763'856'000'000'000'000 + static_cast<std::int64_t>(i) * 1'000'000;
   return Record{kTopic, reading.device, reading.ts_ns, sensorgate::encode_reading_json(reading)};
-}
-
-long peak_rss_kib() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
-  }
-  return 0;
-}
-
-double cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
-
-// Runs `phase` in a forked child; the child reports its figures through a pipe.
-Figures in_child(const std::function<bool(Figures&)>& phase) {
-  std::fflush(stdout);  // or the child would print the parent's buffered lines again
-  int fds[2];
-  if (pipe(fds) != 0) std::abort();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    close(fds[0]);
-    Figures figures;
-    figures.ok = phase(figures);
-    figures.peak_rss_kib = peak_rss_kib();
-    [[maybe_unused]] auto written = write(fds[1], &figures, sizeof figures);
-    _exit(0);
-  }
-  close(fds[1]);
-  Figures figures;
-  if (read(fds[0], &figures, sizeof figures) != sizeof figures) figures.ok = false;
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return figures;
 }
 
 sensorgate::kafka::ProducerSettings producer_settings(const std::string& bootstrap) {
@@ -119,7 +72,8 @@ bool fill(const std::filesystem::path& path, std::size_t rows, int devices) {
 }
 
 // The baseline: the same records, already in memory, straight into librdkafka.
-bool plain_producer(const std::string& bootstrap, std::size_t rows, int devices, Figures& out) {
+bool plain_producer(const std::string& bootstrap, std::size_t rows, int devices,
+                    PhaseFigures& out) {
   std::vector<Record> records;
   records.reserve(rows);
   for (std::size_t i = 0; i < rows; ++i) records.push_back(make_record(i, devices));
@@ -136,7 +90,7 @@ bool plain_producer(const std::string& bootstrap, std::size_t rows, int devices,
   rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf->release(), error, sizeof error);
   if (producer == nullptr) return false;
   rd_kafka_topic_t* topic = rd_kafka_topic_new(producer, kTopic, nullptr);
-  const double cpu_start = cpu_seconds();
+  const double cpu_start = process_cpu_seconds();
   const auto start = Clock::now();
   for (std::size_t i = 0; i < rows; ++i) {
     const Record& record = records[i];
@@ -157,14 +111,14 @@ bool plain_producer(const std::string& bootstrap, std::size_t rows, int devices,
   }
   rd_kafka_flush(producer, 120'000);
   out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  out.cpu_seconds = cpu_seconds() - cpu_start;
+  out.cpu_seconds = process_cpu_seconds() - cpu_start;
   rd_kafka_topic_destroy(topic);
   rd_kafka_destroy(producer);
   return delivered == rows;
 }
 
 bool forwarder_drain(const std::filesystem::path& path, const std::string& bootstrap,
-                     std::size_t rows, Figures& out) {
+                     std::size_t rows, PhaseFigures& out) {
   sensorgate::buffer::Options options;
   options.path = path;
   options.max_bytes = sensorgate::Bytes{8ull << 30};
@@ -175,7 +129,7 @@ bool forwarder_drain(const std::filesystem::path& path, const std::string& boots
   forwarder_options.producer = producer_settings(bootstrap);
   auto forwarder = sensorgate::kafka::Forwarder::create(forwarder_options, **buffer);
   if (!forwarder) return false;
-  const double cpu_start = cpu_seconds();
+  const double cpu_start = process_cpu_seconds();
   const auto start = Clock::now();
   (*forwarder)->start();
   const auto give_up = start + std::chrono::minutes(5);
@@ -185,7 +139,7 @@ bool forwarder_drain(const std::filesystem::path& path, const std::string& boots
   out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   if (!(*forwarder)->stop(Clock::now() + std::chrono::seconds(10))) return false;
   (*buffer)->close();
-  out.cpu_seconds = cpu_seconds() - cpu_start;
+  out.cpu_seconds = process_cpu_seconds() - cpu_start;
   return (*forwarder)->stats().delivered_total == rows;
 }
 
@@ -207,7 +161,7 @@ int main(int argc, char** argv) {
   std::printf("bench_kafka: %zu rows, %d devices, cluster %s\n", rows, devices,
               cluster.bootstrap().c_str());
 
-  const auto filled = in_child([&](Figures& figures) {
+  const auto filled = run_in_child([&](PhaseFigures& figures) {
     const auto start = Clock::now();
     const bool ok = fill(path, rows, devices);
     figures.seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -220,14 +174,15 @@ int main(int argc, char** argv) {
   std::printf("fill:      %8.0f rows/s (not part of the ratio)\n",
               static_cast<double>(rows) / filled.seconds);
 
-  Figures plain{1, 0, 0, true};
+  PhaseFigures plain{1, 0, 0, true};
   if (!forwarder_only) {
-    plain = in_child([&](Figures& figures) {
+    plain = run_in_child([&](PhaseFigures& figures) {
       return plain_producer(cluster.bootstrap(), rows, devices, figures);
     });
   }
-  const Figures drained = in_child(
-      [&](Figures& figures) { return forwarder_drain(path, cluster.bootstrap(), rows, figures); });
+  const PhaseFigures drained = run_in_child([&](PhaseFigures& figures) {
+    return forwarder_drain(path, cluster.bootstrap(), rows, figures);
+  });
   if (!plain.ok || !drained.ok) {
     std::fprintf(stderr, "bench_kafka: a phase failed (plain %d, forwarder %d)\n", plain.ok,
                  drained.ok);

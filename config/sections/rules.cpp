@@ -144,9 +144,11 @@ const KeyTable<RuleConfig>& rule_keys() {
           [](const S& s) { return s.hold_for.count() > 0 ? format_duration(s.hold_for) : ""; })
           .by_default("fire at once"),
       rate_key("rate_above", RuleKind::kRateAbove,
-               "Rate rule: fires when the value rose by more than delta within per."),
+               "Rate rule: fires when the change per `per` (from one reading to the next, "
+               "scaled) is above delta."),
       rate_key("rate_below", RuleKind::kRateBelow,
-               "Rate rule: fires when the value changed by less than delta within per."),
+               "Rate rule: fires when the change per `per` is below delta; signed, so a "
+               "negative delta means falls faster than."),
       window_key("avg_above", RuleKind::kAvgAbove,
                  "Window rule: fires when the average over window is above value."),
       window_key("avg_below", RuleKind::kAvgBelow,

@@ -3,6 +3,7 @@
 // 0 ok, 1 runtime error, 2 usage or config error.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <iosfwd>
 #include <optional>
@@ -32,6 +33,15 @@ struct BacklogOptions {
 
 // `sensorgate backlog`: reads the buffer file read-only, safe while the daemon runs.
 int backlog_command(const BacklogOptions& options, std::ostream& out, std::ostream& err);
+
+struct AlertsOptions {
+  std::filesystem::path config_file;
+  std::chrono::nanoseconds since = std::chrono::hours(24);
+  bool json = false;
+};
+
+// `sensorgate alerts`: stored alert events since `since` ago, firing first, read-only.
+int alerts_command(const AlertsOptions& options, std::ostream& out, std::ostream& err);
 
 // `sensorgate version`: the version and those of the libraries that matter to operators.
 int version_command(std::ostream& out);

@@ -31,7 +31,11 @@ std::uint16_t free_port(int type) {
 
 }  // namespace
 
-std::uint16_t free_tcp_port() { return free_port(SOCK_STREAM); }
-std::uint16_t free_udp_port() { return free_port(SOCK_DGRAM); }
+std::uint16_t free_tcp_port() {
+  return free_port(SOCK_STREAM);
+}
+std::uint16_t free_udp_port() {
+  return free_port(SOCK_DGRAM);
+}
 
 }  // namespace sensorgate::testing

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,7 +45,9 @@ Subprocess::Subprocess(std::vector<std::string> argv, SubprocessOptions options)
   pid_ = ::fork();
   if (pid_ < 0) throw std::system_error(errno, std::generic_category(), "fork");
   if (pid_ == 0) {
-    // Child: only async-signal-safe calls until exec.
+    // Child: only async-signal-safe calls until exec. It dies with the test (also when the test
+    // is killed by a timeout), so no broker or gateway outlives the run.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (in_pipe[0] >= 0) ::dup2(in_pipe[0], STDIN_FILENO);
     if (out_pipe[1] >= 0) ::dup2(out_pipe[1], STDOUT_FILENO);
     if (error_fd >= 0) ::dup2(error_fd, STDERR_FILENO);

@@ -165,3 +165,59 @@ TEST_CASE("backlog reads the buffer while another process has it open for writin
 
 }  // namespace
 }  // namespace sensorgate::testing
+
+namespace sensorgate::testing {
+namespace {
+
+TEST_CASE("alerts lists stored alerts, firing first, as a table or JSON") {
+  TempDir dir;
+  const auto config = write_config(dir);
+  {
+    buffer::Options options;
+    options.path = dir / "state" / "buffer.db";
+    auto opened = buffer::Buffer::open(options);
+    REQUIRE(opened.ok());
+    const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    const buffer::Record record{"sensors.alerts", "boiler-1", now, "{}"};
+    REQUIRE(opened.value()
+                ->append_alert({now - 2'000'000'000, "overpressure", "boiler-1", "pressure",
+                                "critical", "resolved", 7.9, 8.0, "pressure of boiler-1 is 7.9"},
+                               record)
+                .ok());
+    REQUIRE(
+        opened.value()
+            ->append_alert({now - 1'000'000'000, "overpressure", "boiler-2", "pressure", "critical",
+                            "firing", 8.7, 8.5, "pressure of boiler-2 is 8.7 > 8.5"},
+                           record)
+            .ok());
+    REQUIRE(opened.value()
+                ->append_alert({now - 3 * 3600 * 1'000'000'000LL, "overpressure", "boiler-3",
+                                "pressure", "critical", "firing", 9, 8.5, "old"},
+                               record)
+                .ok());
+  }
+  const auto table = run_sensorgate(dir, {"alerts", "--config", config.string(), "--since", "1h"});
+  CHECK(table.exit_code == 0);
+  INFO(table.out);
+  CHECK_THAT(table.out, Catch::StartsWith("STATE     SEVERITY  TIME"));
+  CHECK(table.out.find("boiler-2") < table.out.find("boiler-1"));
+  CHECK(table.out.find("boiler-3") == std::string::npos);
+
+  const auto json = run_sensorgate(dir, {"alerts", "--config", config.string(), "--json"});
+  REQUIRE(json.exit_code == 0);
+  const auto events = nlohmann::json::parse(json.out);
+  REQUIRE(events.size() == 3);
+  CHECK(events[0]["state"] == "firing");
+  CHECK(events[0]["device"] == "boiler-2");
+  CHECK(events[0]["value"] == 8.7);
+  CHECK(events[0]["threshold"] == 8.5);
+  CHECK(events[2]["state"] == "resolved");
+
+  CHECK(run_sensorgate(dir, {"alerts", "--config", config.string(), "--since", "yesterday"})
+            .exit_code == 2);
+}
+
+}  // namespace
+}  // namespace sensorgate::testing

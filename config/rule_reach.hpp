@@ -1,0 +1,33 @@
+// Whether a rule can ever see a reading: the device and metric names that the adapters' mappings
+// can produce, as globs, against the rule's match globs. A rule that matches none of them watches
+// nothing (usually a typo in a glob) and `check` warns about it.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace sensorgate::config {
+
+// True when some name matches both globs (`*` any run of characters, `?` any one character).
+bool globs_overlap(std::string_view a, std::string_view b);
+
+// The names a mapping template can expand to, as a glob: "{2}" -> "*", "boiler-{1}" -> "boiler-*".
+std::string template_glob(std::string_view text);
+
+// The device and metric names one mapping can produce, as globs.
+struct ReadingShape {
+  std::string device;
+  std::string metric;
+};
+
+// Every shape the adapters can produce. Sources that name devices and metrics in their payloads
+// (http, udp, MQTT line protocol, JSON without a metrics list) produce {"*", "*"}.
+std::vector<ReadingShape> reading_shapes(const std::vector<AdapterConfig>& adapters);
+
+// True when the rule's match overlaps at least one of `shapes`.
+bool rule_can_match(const RuleConfig& rule, const std::vector<ReadingShape>& shapes);
+
+}  // namespace sensorgate::config

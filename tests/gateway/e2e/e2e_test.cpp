@@ -1,0 +1,326 @@
+// End to end: sensors publish to a real mosquitto, the sensorgate binary runs as a child process,
+// and a Kafka consumer reads what arrived in the Kafka-protocol cluster program over TCP.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "buffer/buffer.hpp"
+#include "gateway_process.hpp"
+#include "support/kafka_cluster.hpp"
+#include "support/kafka_consumer.hpp"
+#include "support/mosquitto.hpp"
+#include "support/mqtt_client.hpp"
+#include "support/temp_dir.hpp"
+#include "support/wait.hpp"
+
+namespace sensorgate::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::int64_t kBaseMs = 1'763'856'000'000;  // 2025-11-23T00:00:00Z
+constexpr int kDevices = 5;
+
+std::string device_of(int n) {
+  return "hall-" + std::to_string(n % kDevices);
+}
+
+// Reading n: device hall-(n % 5), temp = n, ts = kBaseMs + n.
+void publish_reading(MqttClient& client, int n) {
+  client.publish("plant/site-a/" + device_of(n) + "/telemetry",
+                 "{\"t\":" + std::to_string(n) + ",\"ts\":" + std::to_string(kBaseMs + n) + "}");
+}
+
+void publish_readings(MqttClient& client, int first, int count) {
+  for (int n = first; n < first + count; ++n) publish_reading(client, n);
+}
+
+// A mosquitto with persistence, the Kafka cluster and the gateway, in one temp dir.
+struct Rig {
+  TempDir dir;
+  Mosquitto mosquitto{MosquittoOptions{.persistence = true}};
+  KafkaCluster kafka;
+  GatewayProcess gateway;
+
+  explicit Rig(std::string extra_yaml = "", std::string commit_interval = "10ms")
+      : gateway(GatewayConfig{dir.path(), mosquitto.url(), kafka.bootstrap(), std::move(extra_yaml),
+                              std::move(commit_interval)}) {
+    gateway.start();
+  }
+};
+
+struct Arrived {
+  std::map<int, int> count_by_value;                  // reading n -> records seen
+  std::map<std::string, std::vector<int>> by_device;  // in partition (offset) order
+  std::set<std::string> seqs;
+  std::size_t records = 0;
+  std::size_t duplicate_seqs = 0;
+};
+
+Arrived take(const std::vector<ConsumedRecord>& records) {
+  Arrived arrived;
+  for (const auto& record : records) {
+    const auto value = nlohmann::json::parse(record.value);
+    const int n = static_cast<int>(value["value"].get<double>());
+    ++arrived.count_by_value[n];
+    arrived.by_device[record.key].push_back(n);
+    if (!arrived.seqs.insert(record.header("seq").value_or("")).second) ++arrived.duplicate_seqs;
+    ++arrived.records;
+  }
+  return arrived;
+}
+
+std::vector<int> missing_of(const Arrived& arrived, int first, int count) {
+  std::vector<int> missing;
+  for (int n = first; n < first + count; ++n) {
+    if (arrived.count_by_value.count(n) == 0) missing.push_back(n);
+  }
+  return missing;
+}
+
+// Per device the readings come in publish order (ignoring repeats of a reading resent after a
+// crash).
+bool in_order_per_device(const Arrived& arrived) {
+  for (const auto& [device, values] : arrived.by_device) {
+    int highest = -1;
+    for (const int n : values) {
+      if (n < highest && arrived.count_by_value.at(n) == 1) return false;
+      highest = std::max(highest, n);
+    }
+  }
+  return true;
+}
+
+std::uint64_t pending_in(const std::filesystem::path& buffer_file) {
+  const auto stats = buffer::read_backlog(buffer_file);
+  return stats.ok() ? stats->pending : 0;
+}
+
+TEST_CASE(
+    "N readings over MQTT QoS 1 arrive in Kafka exactly once with key, value, timestamp and "
+    "headers") {
+  Rig rig;
+  MqttClient sensors(rig.mosquitto.url(), "sensors");
+  constexpr int kReadings = 2000;
+  publish_readings(sensors, 0, kReadings);
+
+  const auto records =
+      consume_topic(rig.kafka.bootstrap(), "sensors.readings", kReadings, 60s, 500ms);
+  INFO(rig.gateway.log());
+  REQUIRE(records.size() == kReadings);
+  const auto arrived = take(records);
+  CHECK(missing_of(arrived, 0, kReadings).empty());
+  CHECK(arrived.duplicate_seqs == 0);
+  CHECK(in_order_per_device(arrived));
+  std::map<std::string, std::set<std::int32_t>> partitions;
+  for (const auto& record : records) {
+    const auto value = nlohmann::json::parse(record.value);
+    const int n = static_cast<int>(value["value"].get<double>());
+    CHECK(record.key == device_of(n));
+    CHECK(value["device"] == device_of(n));
+    CHECK(value["metric"] == "temp");
+    CHECK(value["unit"] == "C");
+    CHECK(value["tags"]["site"] == "site-a");
+    CHECK(record.timestamp_ms == kBaseMs + n);
+    CHECK(record.header("gateway") == std::optional<std::string>("e2e-gateway"));
+    partitions[record.key].insert(record.partition);
+  }
+  for (const auto& [device, set] : partitions) CHECK(set.size() == 1);
+  const auto first = nlohmann::json::parse(records.front().value);
+  CHECK(first["ts"].get<std::string>().rfind("2025-11-23T00:00:0", 0) == 0);
+  CHECK(rig.gateway.stop() == 0);
+}
+
+TEST_CASE(
+    "with Kafka down the backlog grows, and drains when it returns, nothing lost, order kept") {
+  Rig rig;
+  MqttClient sensors(rig.mosquitto.url(), "sensors");
+  publish_readings(sensors, 0, 500);
+  REQUIRE(rig.kafka.command("broker down all"));
+  publish_readings(sensors, 500, 2000);
+  const bool grew = wait_until([&] { return pending_in(rig.gateway.buffer_file()) >= 1500; }, 30s);
+  INFO(rig.gateway.log());
+  CHECK(grew);
+  REQUIRE(rig.kafka.command("broker up all"));
+
+  const auto records = consume_topic(rig.kafka.bootstrap(), "sensors.readings", 2500, 90s, 500ms);
+  const auto arrived = take(records);
+  CHECK(missing_of(arrived, 0, 2500).empty());
+  CHECK(arrived.records == 2500);
+  CHECK(arrived.duplicate_seqs == 0);
+  CHECK(in_order_per_device(arrived));
+  CHECK(wait_until([&] { return pending_in(rig.gateway.buffer_file()) == 0; }, 30s));
+  CHECK(rig.gateway.stop() == 0);
+}
+
+TEST_CASE(
+    "after mosquitto restarts the gateway reconnects and its session delivers what was queued") {
+  Rig rig;
+  {
+    MqttClient sensors(rig.mosquitto.url(), "sensors");
+    publish_readings(sensors, 0, 500);
+  }
+  // Let the gateway take the first half before the broker goes away.
+  REQUIRE(consume_topic(rig.kafka.bootstrap(), "sensors.readings", 500, 60s, 0ms).size() >= 500);
+  rig.mosquitto.stop();
+  rig.mosquitto.start();
+  {
+    // Published at once, before the gateway is back: the broker queues them for its session.
+    MqttClient sensors(rig.mosquitto.url(), "sensors");
+    publish_readings(sensors, 500, 500);
+  }
+  const auto records = consume_topic(rig.kafka.bootstrap(), "sensors.readings", 1000, 60s, 500ms);
+  INFO(rig.gateway.log());
+  const auto arrived = take(records);
+  CHECK(missing_of(arrived, 0, 1000).empty());
+  CHECK(arrived.duplicate_seqs == 0);
+  CHECK(rig.gateway.log().find("lost") != std::string::npos);  // it noticed the broker leave
+  CHECK(rig.gateway.stop() == 0);
+}
+
+TEST_CASE("a gateway stopped with SIGTERM mid-stream and started again loses nothing") {
+  Rig rig;
+  MqttClient sensors(rig.mosquitto.url(), "sensors");
+  publish_readings(sensors, 0, 1000);
+  CHECK(rig.gateway.stop() == 0);
+  publish_readings(sensors, 1000, 1000);  // queued by the broker for the gateway's session
+  rig.gateway.start();
+  publish_readings(sensors, 2000, 500);
+
+  const auto records = consume_topic(rig.kafka.bootstrap(), "sensors.readings", 2500, 60s, 500ms);
+  INFO(rig.gateway.log());
+  const auto arrived = take(records);
+  CHECK(missing_of(arrived, 0, 2500).empty());
+  CHECK(arrived.duplicate_seqs == 0);
+  CHECK(in_order_per_device(arrived));
+  CHECK(rig.gateway.stop() == 0);
+}
+
+TEST_CASE("a gateway killed with SIGKILL mid-stream loses at most its commit window") {
+  Rig rig;
+  MqttClient sensors(rig.mosquitto.url(), "sensors");
+  constexpr int kReadings = 6000;
+  // A steady 2000 readings/s, as a plant might send.
+  std::atomic<int> published{0};
+  std::thread publisher([&] {
+    const auto start = std::chrono::steady_clock::now();
+    for (int n = 0; n < kReadings; ++n) {
+      std::this_thread::sleep_until(start + n * 500us);
+      publish_reading(sensors, n);
+      published = n + 1;
+    }
+  });
+  REQUIRE(wait_until([&] { return published >= 2000; }, 30s));
+  rig.gateway.kill();
+  rig.gateway.start();
+  publisher.join();
+
+  const auto records =
+      consume_topic(rig.kafka.bootstrap(), "sensors.readings", kReadings, 60s, 1000ms);
+  INFO(rig.gateway.log());
+  const auto arrived = take(records);
+  const auto missing = missing_of(arrived, 0, kReadings);
+  // The loss window is the time from Paho's ack on receipt to the group commit: commit_interval
+  // (10 ms, 20 readings at this rate) plus the hand-off to the writer and the commit itself.
+  // Allow 30 ms of stream; the note of issue 4 reports the measured figures.
+  WARN("kill -9 at 2000 readings/s, commit_interval 10ms: "
+       << missing.size() << " readings lost, " << arrived.records - (kReadings - missing.size())
+       << " delivered twice (resent with their seq after the crash)");
+  CHECK(missing.size() <= 60);
+  CHECK(in_order_per_device(arrived));
+  CHECK(rig.gateway.stop() == 0);
+}
+
+TEST_CASE(
+    "10,000 malformed payloads among good ones: every good one delivered, rejects counted by "
+    "reason") {
+  Rig rig;
+  MqttClient sensors(rig.mosquitto.url(), "sensors");
+  constexpr int kGood = 1000;
+  for (int n = 0; n < kGood; ++n) {
+    publish_reading(sensors, n);
+    for (int bad = 0; bad < 10; ++bad) {
+      const std::string topic = "plant/site-a/" + device_of(n) + "/telemetry";
+      switch (bad % 4) {
+        case 0:
+          sensors.publish(topic, "{\"t\": 21.5,");
+          break;  // bad_json
+        case 1:
+          sensors.publish(topic, "{\"x\": 1, \"ts\": 1}");
+          break;  // missing_field
+        case 2:
+          sensors.publish(topic, "{\"t\": {\"c\": 1}, \"ts\": 1}");
+          break;  // bad_number
+        case 3:
+          sensors.publish(topic, "{\"t\": 1, \"ts\": \"soon\"}");
+          break;  // bad_timestamp
+      }
+    }
+  }
+  const auto records = consume_topic(rig.kafka.bootstrap(), "sensors.readings", kGood, 60s, 500ms);
+  const auto arrived = take(records);
+  CHECK(missing_of(arrived, 0, kGood).empty());
+  CHECK(arrived.records == kGood);
+  CHECK(rig.gateway.stop() == 0);
+  const auto log = rig.gateway.log();
+  INFO(log);
+  CHECK_THAT(log, Catch::Contains("11000 messages, 1000 readings, rejected: bad_json 3000, "
+                                  "missing_field 3000, bad_number 2000, bad_timestamp 2000"));
+}
+
+TEST_CASE(
+    "a reading over a threshold raises an alert on the local MQTT topic at once while Kafka is "
+    "down, and in Kafka after") {
+  Rig rig(
+      "rules:\n"
+      "  - name: hall-hot\n"
+      "    match: {device: \"hall-*\", metric: temp}\n"
+      "    when: value > 30\n"
+      "    severity: critical\n"
+      "    mqtt: alerts/{device}\n");
+  MqttClient listener(rig.mosquitto.url(), "alert-listener");
+  listener.subscribe("alerts/#");
+  MqttClient sensors(rig.mosquitto.url(), "sensors");
+  REQUIRE(rig.kafka.command("broker down all"));
+  // Kafka is down once the gateway has seen it go.
+  REQUIRE(wait_until(
+      [&] {
+        return rig.gateway.log().find("kafka: cluster ") != std::string::npos &&
+               rig.gateway.log().find(" unreachable (") != std::string::npos;
+      },
+      10s));
+  publish_reading(sensors, 1);   // temp 1: fine
+  publish_reading(sensors, 35);  // hall-0, temp 35: too hot
+  const auto published = std::chrono::steady_clock::now();
+  REQUIRE(wait_until([&] { return !listener.received().empty(); }, 10s));
+  const auto alert = listener.received().front();
+  const auto latency =
+      std::chrono::duration_cast<std::chrono::milliseconds>(alert.arrived - published);
+  WARN("alert on the local MQTT topic " << latency.count()
+                                        << " ms after the reading was published");
+  CHECK(latency < 100ms);
+  CHECK(alert.topic == "alerts/hall-0");
+  const auto event = nlohmann::json::parse(alert.payload);
+  CHECK(event["rule"] == "hall-hot");
+  CHECK(event["state"] == "firing");
+  CHECK(event["device"] == "hall-0");
+  CHECK(event["value"] == 35);
+  CHECK(event["threshold"] == 30);
+
+  REQUIRE(rig.kafka.command("broker up all"));
+  const auto alerts = consume_topic(rig.kafka.bootstrap(), "sensors.alerts", 1, 60s, 500ms);
+  INFO(rig.gateway.log());
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0].key == "hall-0");
+  CHECK(nlohmann::json::parse(alerts[0].value)["rule"] == "hall-hot");
+  CHECK(rig.gateway.stop() == 0);
+}
+
+}  // namespace
+}  // namespace sensorgate::testing
