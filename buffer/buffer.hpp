@@ -129,9 +129,16 @@ class Buffer {
   // The latest stored transition of every (rule, device, metric) whose latest one is "firing".
   virtual Result<std::vector<AlertRow>, BufferError> firing_alerts() = 0;
 
-  // Up to max_rows committed, undelivered, not in-flight records in seq order; they become in
-  // flight. Empty when nothing is waiting.
-  virtual Result<std::vector<StoredRecord>, BufferError> next_batch(std::size_t max_rows) = 0;
+  // Fills `out` (cleared first, its capacity kept, so a drain loop allocates no batch vectors)
+  // with up to max_rows committed, undelivered, not in-flight records in seq order; they become
+  // in flight. Empty when nothing is waiting.
+  virtual Status<BufferError> next_batch(std::size_t max_rows, std::vector<StoredRecord>& out) = 0;
+  // The same into a new vector, for callers that read a batch now and then (tests, tools).
+  Result<std::vector<StoredRecord>, BufferError> next_batch(std::size_t max_rows) {
+    std::vector<StoredRecord> batch;
+    if (auto read = next_batch(max_rows, batch); !read.ok()) return read.error();
+    return batch;
+  }
 
   // Makes every in-flight row available to next_batch again (after a send failed), in seq
   // order. The caller must have no outstanding sends for those rows.

@@ -128,6 +128,7 @@ SqliteBuffer::SqliteBuffer(const Options& options, std::unique_ptr<Database> wri
 SqliteBuffer::~SqliteBuffer() {
   close();
   writer_db_.reset();
+  batch_select_.reset();  // finalized before its connection closes
   reader_db_.reset();
   ::close(lock_fd_);
 }
@@ -266,17 +267,22 @@ Status<BufferError> SqliteBuffer::dead_letter(std::int64_t seq, const std::strin
   return {};
 }
 
-Result<std::vector<StoredRecord>, BufferError> SqliteBuffer::next_batch(std::size_t max_rows) {
+Status<BufferError> SqliteBuffer::next_batch(std::size_t max_rows, std::vector<StoredRecord>& out) {
+  out.clear();
   std::lock_guard lock(reader_mutex_);
   {
     std::lock_guard queue_lock(mutex_);
     if (closed_) return closed_error();
   }
-  std::vector<StoredRecord> batch;
-  batch.reserve(std::min<std::size_t>(max_rows, 4096));
-  Statement select(*reader_db_, schema::sql::kSelectBatch);
-  if (!select.prepared())
-    return sqlite_error(*reader_db_, select.prepare_code(), "reading a batch");
+  if (!batch_select_) {
+    batch_select_ = std::make_unique<Statement>(*reader_db_, schema::sql::kSelectBatch);
+  }
+  Statement& select = *batch_select_;
+  if (!select.prepared()) {
+    const int code = select.prepare_code();
+    batch_select_.reset();
+    return sqlite_error(*reader_db_, code, "reading a batch");
+  }
   select.bind(1, cursor_);
   select.bind(2, static_cast<std::int64_t>(max_rows));
   std::shared_lock names_lock(names_mutex_);
@@ -291,18 +297,20 @@ Result<std::vector<StoredRecord>, BufferError> SqliteBuffer::next_batch(std::siz
     const auto topic_id = static_cast<std::size_t>(select.column_int(1));
     const auto device_id = static_cast<std::size_t>(select.column_int(2));
     if (topic_id >= names_by_id_.size() || device_id >= names_by_id_.size()) {
+      select.reset();
       return sqlite_error(*reader_db_, SQLITE_CORRUPT, "record " + std::to_string(seq) + " names");
     }
     const std::string_view value = select.column_blob(4);
-    batch.push_back(StoredRecord{seq, Record{names_by_id_[topic_id], names_by_id_[device_id],
-                                             select.column_int(3), std::string(value)}});
-    const auto& record = batch.back().record;
+    out.push_back(StoredRecord{seq, Record{names_by_id_[topic_id], names_by_id_[device_id],
+                                           select.column_int(3), std::string(value)}});
+    const auto& record = out.back().record;
     in_flight_.push_back(InFlight{
         seq, static_cast<std::int64_t>(topic_id), static_cast<std::int64_t>(device_id),
         static_cast<std::int64_t>(record.topic.size() + record.key.size() + value.size())});
   }
+  select.reset();  // ends the read transaction: a pinned snapshot would stop WAL checkpoints
   if (code != SQLITE_DONE) return sqlite_error(*reader_db_, code, "reading a batch");
-  return batch;
+  return {};
 }
 
 void SqliteBuffer::rewind() {

@@ -35,7 +35,8 @@ class SqliteBuffer final : public Buffer {
                                        std::chrono::steady_clock::time_point received_at) override;
   Result<SeqRange, BufferError> append_alert(const AlertRow& alert, const Record& record) override;
   Result<std::vector<AlertRow>, BufferError> firing_alerts() override;
-  Result<std::vector<StoredRecord>, BufferError> next_batch(std::size_t max_rows) override;
+  using Buffer::next_batch;
+  Status<BufferError> next_batch(std::size_t max_rows, std::vector<StoredRecord>& out) override;
   void rewind() override;
   Status<BufferError> mark_delivered(std::span<const std::int64_t> seqs) override;
   Status<BufferError> dead_letter(std::int64_t seq, const std::string& error) override;
@@ -107,7 +108,9 @@ class SqliteBuffer final : public Buffer {
   const Options options_;
   std::unique_ptr<Database> writer_db_;  // writer thread only (and open/close)
   std::unique_ptr<Database> reader_db_;  // under reader_mutex_
-  const int lock_fd_;                    // flock()ed: one writer process per buffer file
+  // kSelectBatch on reader_db_, prepared once; reset after each use so no snapshot stays open.
+  std::unique_ptr<Statement> batch_select_;
+  const int lock_fd_;  // flock()ed: one writer process per buffer file
 
   // Queue, guarded by mutex_.
   mutable std::mutex mutex_;

@@ -187,13 +187,12 @@ Forwarder::Fill Forwarder::fill() {
     if (in_flight_ >= options_.max_in_flight) return Fill::kFull;
     const std::size_t room =
         std::min<std::uint64_t>(options_.batch_rows, options_.max_in_flight - in_flight_);
-    auto batch = buffer_.next_batch(room);
-    if (!batch) {
-      row_log_.log("cannot read from the buffer: " + batch.error().message);
+    // held_ keeps its capacity from batch to batch: no large allocation per batch.
+    held_next_ = 0;
+    if (auto read = buffer_.next_batch(room, held_); !read.ok()) {
+      row_log_.log("cannot read from the buffer: " + read.error().message);
       return Fill::kEmpty;
     }
-    held_ = std::move(batch.value());
-    held_next_ = 0;
     in_flight_ += held_.size();
     if (held_.empty()) return Fill::kEmpty;
   }

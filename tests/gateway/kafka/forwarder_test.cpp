@@ -116,6 +116,17 @@ std::map<std::int64_t, int> check_records(const std::vector<ConsumedRecord>& con
   return arrivals;
 }
 
+// Every expected seq arrived at least once; names the missing ones otherwise.
+void require_every_seq(const std::vector<ConsumedRecord>& consumed,
+                       const std::map<std::int64_t, int>& arrivals, const Expected& expected) {
+  std::string missing;
+  for (const auto& [seq, record] : expected) {
+    if (arrivals.count(seq) == 0) missing += " " + std::to_string(seq);
+  }
+  INFO(consumed.size() << " records consumed; seqs missing:" << missing);
+  REQUIRE(arrivals.size() == expected.size());
+}
+
 // The first arrival of each device's readings is in seq order (the consumer reads each
 // partition in offset order, and a device lives on one partition).
 void check_device_order(const std::vector<ConsumedRecord>& consumed) {
@@ -134,7 +145,7 @@ void check_device_order(const std::vector<ConsumedRecord>& consumed) {
 // Every expected seq arrived exactly once, in per-device order.
 void check_exactly_once(const std::vector<ConsumedRecord>& consumed, const Expected& expected) {
   const auto arrivals = check_records(consumed, expected);
-  REQUIRE(arrivals.size() == expected.size());
+  require_every_seq(consumed, arrivals, expected);
   for (const auto& [seq, count] : arrivals) {
     INFO("seq " << seq);
     REQUIRE(count == 1);
@@ -208,7 +219,14 @@ TEST_CASE("injected Produce errors cause neither loss, nor duplicates, nor reord
   auto buffer = open_buffer(dir / "buffer.db");
   Expected expected;
   append_readings(*buffer, expected, 10, 100);
-  auto forwarder = make_forwarder(options_for(cluster.bootstrap()), *buffer);
+  // One Produce request in flight per broker: librdkafka 2.0.2's mock cluster does not check
+  // idempotent sequence numbers, so it appends a batch sent while an earlier one failed, and
+  // librdkafka then counts the failed one delivered ("implicitly acked by subsequent batch
+  // success"; a real broker answers OUT_OF_ORDER_SEQUENCE_NUMBER). Seen once in ~30 runs under
+  // ASan, 1 to 4 rows missing from the mock's log.
+  auto options = options_for(cluster.bootstrap());
+  options.producer.properties.push_back({"max.in.flight.requests.per.connection", "1"});
+  auto forwarder = make_forwarder(options, *buffer);
   forwarder->start();
   REQUIRE(wait_until([&] { return forwarder->stats().delivered_total > 0; }));
 
@@ -276,7 +294,7 @@ TEST_CASE("after a SIGKILL mid-flight every row arrives, duplicates only with th
 
   const auto consumed = consume_all(cluster, expected.size());
   const auto arrivals = check_records(consumed, expected);
-  REQUIRE(arrivals.size() == expected.size());
+  require_every_seq(consumed, arrivals, expected);
   for (const auto& [seq, count] : arrivals) {
     if (count == 1) continue;
     INFO("seq " << seq << " arrived " << count << " times");
@@ -323,7 +341,7 @@ TEST_CASE("a fatal producer error recreates the producer and loses nothing") {
   CHECK(forwarder->stats().producer_restarts == 1);
   const auto consumed = consume_all(cluster, expected.size());
   const auto arrivals = check_records(consumed, expected);
-  REQUIRE(arrivals.size() == expected.size());
+  require_every_seq(consumed, arrivals, expected);
   check_device_order(consumed);
 }
 
