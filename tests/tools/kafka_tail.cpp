@@ -4,8 +4,8 @@
 // assign each one at "N from the end", poll until N records per partition or a timeout.
 //
 //   kafka_tail --bootstrap 127.0.0.1:40123 --topic sensors.climate --count 5
-#include <CLI/CLI.hpp>
 #include <librdkafka/rdkafka.h>
+#include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -28,11 +28,11 @@ void print_record(const rd_kafka_message_t* message) {
     const char* name;
     const void* value;
     size_t size;
-    for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-                       RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (size_t i = 0;
+         rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
          ++i) {
-      headers_text += std::string(" ") + name + "=" +
-                      std::string(static_cast<const char*>(value), size);
+      headers_text +=
+          std::string(" ") + name + "=" + std::string(static_cast<const char*>(value), size);
     }
   }
   std::printf("partition %d offset %lld key %.*s headers%s\n  %.*s\n", message->partition,
@@ -83,10 +83,10 @@ int main(int argc, char** argv) {
   rd_kafka_topic_destroy(topic_handle);
   if (metadata_error != RD_KAFKA_RESP_ERR_NO_ERROR || metadata->topic_cnt != 1 ||
       metadata->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    std::fprintf(stderr, "kafka_tail: no metadata for topic %s: %s\n", topic.c_str(),
-                 rd_kafka_err2str(metadata_error != RD_KAFKA_RESP_ERR_NO_ERROR
-                                      ? metadata_error
-                                      : metadata->topics[0].err));
+    std::fprintf(
+        stderr, "kafka_tail: no metadata for topic %s: %s\n", topic.c_str(),
+        rd_kafka_err2str(metadata_error != RD_KAFKA_RESP_ERR_NO_ERROR ? metadata_error
+                                                                      : metadata->topics[0].err));
     if (metadata) rd_kafka_metadata_destroy(metadata);
     return 1;
   }

@@ -8,8 +8,8 @@
 // Every message is {"t": <temperature C>, "h": <humidity %>, "ts": <epoch ms>}; temperatures
 // wander slowly around a per-device base, so rules and charts see plausible curves. Stops by
 // itself after --seconds (or on SIGINT/SIGTERM) and prints how many messages the broker acked.
-#include <CLI/CLI.hpp>
 #include <mqtt/async_client.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
   double seconds = 60;
   unsigned seed = std::random_device{}();
   app.add_option("--url", url, "MQTT broker URL");
-  app.add_option("--devices", device_count, "number of simulated devices")->check(CLI::Range(1, 1000));
+  app.add_option("--devices", device_count, "number of simulated devices")
+      ->check(CLI::Range(1, 1000));
   app.add_option("--rate", rate, "messages per second per device")->check(CLI::Range(0.1, 10000.0));
   app.add_option("--seconds", seconds, "how long to publish")->check(CLI::Range(0.1, 86400.0));
   app.add_option("--seed", seed, "random seed (printed at start)");
@@ -72,7 +73,8 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   mqtt::async_client client(url, "sample-sensors-" + std::to_string(seed));
-  auto options = mqtt::connect_options_builder().clean_session(true).automatic_reconnect(true).finalize();
+  auto options =
+      mqtt::connect_options_builder().clean_session(true).automatic_reconnect(true).finalize();
   try {
     client.connect(options)->wait();
   } catch (const mqtt::exception& error) {
@@ -92,8 +94,8 @@ int main(int argc, char** argv) {
       device.temperature += noise(random) + 0.01 * (device.base_temperature - device.temperature);
       device.humidity = std::clamp(device.humidity + noise(random), 20.0, 90.0);
       char payload[128];
-      std::snprintf(payload, sizeof payload, R"({"t":%.2f,"h":%.1f,"ts":%lld})",
-                    device.temperature, device.humidity, static_cast<long long>(now_ms()));
+      std::snprintf(payload, sizeof payload, R"({"t":%.2f,"h":%.1f,"ts":%lld})", device.temperature,
+                    device.humidity, static_cast<long long>(now_ms()));
       const std::string topic = "plant/" + device.site + "/" + device.name + "/telemetry";
       pending.push_back(client.publish(topic, payload, 1, false));
     }
