@@ -22,10 +22,6 @@ Database::~Database() {
   sqlite3_close_v2(db_);
 }
 
-std::string Database::last_message() const {
-  return db_ == nullptr ? std::string("out of memory") : std::string(sqlite3_errmsg(db_));
-}
-
 Status<BufferError> Database::exec(std::string_view sql) {
   const std::string text(sql);
   const int code = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr);

@@ -30,7 +30,6 @@ class Database {
   sqlite3* handle() const { return db_; }
   // The result code of the open (SQLITE_OK when it worked).
   int open_code() const { return open_code_; }
-  std::string last_message() const;
 
   // Runs one or more statements that return no rows of interest.
   Status<BufferError> exec(std::string_view sql);

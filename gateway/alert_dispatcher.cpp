@@ -46,11 +46,6 @@ void AlertDispatcher::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::map<std::pair<std::string, std::string>, std::uint64_t> AlertDispatcher::alerts_total() const {
-  std::lock_guard lock(mutex_);
-  return alerts_total_;
-}
-
 void AlertDispatcher::run() {
   std::unique_lock lock(mutex_);
   for (;;) {
@@ -58,7 +53,6 @@ void AlertDispatcher::run() {
     if (queue_.empty()) return;
     const rules::AlertEvent event = std::move(queue_.front());
     queue_.pop_front();
-    ++alerts_total_[{event.rule, event.severity}];
     lock.unlock();
     handle(event);
     lock.lock();

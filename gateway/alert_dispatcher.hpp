@@ -6,10 +6,8 @@
 #pragma once
 
 #include <condition_variable>
-#include <cstdint>
 #include <deque>
 #include <functional>
-#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -37,9 +35,6 @@ class AlertDispatcher {
   // Handles what is queued, then ends the thread. Later events are dropped with a log line.
   void stop();
 
-  // sensorgate_alerts_total{rule,severity}.
-  std::map<std::pair<std::string, std::string>, std::uint64_t> alerts_total() const;
-
  private:
   void run();
   void handle(const rules::AlertEvent& event);
@@ -48,11 +43,10 @@ class AlertDispatcher {
   const std::string alerts_topic_;
   const LocalPublish publish_;
 
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable queued_;
   std::deque<rules::AlertEvent> queue_;
   bool stopping_ = false;
-  std::map<std::pair<std::string, std::string>, std::uint64_t> alerts_total_;
   std::thread thread_;
 };
 
