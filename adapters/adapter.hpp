@@ -1,6 +1,8 @@
-// Adapter: the small interface every protocol adapter (mqtt, modbus, http, udp) implements, and
+// Adapter: the small interface every protocol adapter (mqtt, modbus, http, udp) implements;
 // ReadingSink, the one path through which all of them hand readings to the gateway
-// (mapping -> rules -> buffer). Adapters know the sink only, never what lies behind it.
+// (mapping -> rules -> buffer); and the optional abilities only some adapters have
+// (AlertPublisher, MappingReloader), which the daemon asks an adapter for instead of casting it.
+// Adapters know the sink only, never what lies behind it.
 #pragma once
 
 #include <chrono>
@@ -12,6 +14,10 @@
 
 #include "core/reading.hpp"
 #include "core/result.hpp"
+
+namespace sensorgate::config {
+struct AdapterConfig;
+}
 
 namespace sensorgate::adapters {
 
@@ -32,9 +38,9 @@ enum class RejectReason {
 std::string_view reject_reason_name(RejectReason reason);
 
 enum class IngestError {
-  kFull,       // the buffer is at its cap with on_full=reject: nothing was stored
-  kFailed,     // the commit failed (I/O): nothing was stored
-  kStopping,   // the gateway is shutting down
+  kFull,      // the buffer is at its cap with on_full=reject: nothing was stored
+  kFailed,    // the commit failed (I/O): nothing was stored
+  kStopping,  // the gateway is shutting down
 };
 
 // Where adapters put readings. Thread-safe.
@@ -65,17 +71,46 @@ struct AdapterCounters {
   std::map<RejectReason, std::uint64_t> rejected;
 };
 
+// Publishes alert events on the adapter's own connection (the local MQTT broker). Thread-safe.
+class AlertPublisher {
+ public:
+  virtual ~AlertPublisher() = default;
+  // True once the client has taken the message (QoS 1, not retained); false if it cannot now
+  // (not connected, too many in flight). A later delivery failure is the adapter's to log.
+  virtual bool publish_alert(const std::string& topic, std::string_view payload) = 0;
+};
+
+enum class ReloadError {
+  kNeedsRestart,  // what changed (e.g. MQTT filters or qos) cannot change while running
+  kBadMapping,    // the new mappings do not compile
+};
+
+// Swaps in new mappings without a restart (SIGHUP). Called from the daemon's thread.
+class MappingReloader {
+ public:
+  virtual ~MappingReloader() = default;
+  // `fresh` is this adapter's entry of a newly loaded config (same name and type). On an error
+  // the running mappings stay and the message says why.
+  virtual Status<ReloadError> reload(const config::AdapterConfig& fresh) = 0;
+};
+
 class Adapter {
  public:
   virtual ~Adapter() = default;
   virtual const std::string& name() const = 0;
-  // Starts receiving in the adapter's own threads. Fails only for problems that retrying
-  // cannot fix (e.g. a listen address in use); an unreachable peer is retried in the background.
-  virtual Status<StartError> start() = 0;
+  // Starts receiving in the adapter's own threads, handing readings to `sink`, which must
+  // outlive the adapter. Call once. Fails only for problems that retrying cannot fix (e.g. a
+  // listen address in use); an unreachable peer is retried in the background.
+  virtual Status<StartError> start(ReadingSink& sink) = 0;
   // Stops receiving; returns within `deadline`. Readings already handed to the sink stay there.
   virtual void stop(std::chrono::milliseconds deadline) = 0;
   virtual AdapterHealth health() const = 0;
   virtual AdapterCounters counters() const = 0;
+
+  // The adapter's optional abilities; nullptr where it has none. The pointers live as long as
+  // the adapter.
+  virtual AlertPublisher* alert_publisher() { return nullptr; }
+  virtual MappingReloader* mapping_reloader() { return nullptr; }
 };
 
 }  // namespace sensorgate::adapters

@@ -3,13 +3,13 @@
 // shared by every part. Field names follow the YAML keys; see docs/configuration.md.
 #pragma once
 
+#include <any>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "core/units.hpp"
@@ -52,101 +52,20 @@ struct KafkaSection {
   // librdkafka property -> file holding its value; `secret_values` holds what the files say.
   std::vector<std::pair<std::string, std::filesystem::path>> secrets;
   std::vector<std::pair<std::string, std::string>> secret_values;
-  std::uint32_t max_in_flight = 20000;        // rows handed to the producer and not yet reported
-  nanoseconds flush_timeout = std::chrono::seconds(10);  // bound of the flush at stop
+  std::uint32_t max_in_flight = 20000;  // rows handed to the producer and not yet reported
+  nanoseconds flush_timeout = std::chrono::seconds(10);           // bound of the flush at stop
   nanoseconds unreachable_alert_after = std::chrono::minutes(2);  // kafka_unreachable alert
 };
 
-enum class PayloadFormat { kJson, kNumber, kLine };
-
-// How a metric is read from a JSON payload.
-struct MetricField {
-  std::string name;   // metric name (may hold {1}, {2} captures)
-  std::string field;  // dotted path into the JSON object, e.g. "sensors.t"
-  std::string unit;
-};
-
-enum class TimestampUnit { kAuto, kSeconds, kMilliseconds, kMicroseconds, kNanoseconds, kRfc3339 };
-
-struct TimestampSpec {
-  std::string field;  // empty: receive time
-  TimestampUnit unit = TimestampUnit::kAuto;
-};
-
-struct MqttSubscription {
-  std::string filter;               // MQTT topic filter with + and #
-  int qos = 1;                      // default: the adapter's qos
-  std::string device = "{1}";       // template over wildcard captures {1}, {2}, ...
-  PayloadFormat payload = PayloadFormat::kJson;
-  std::vector<MetricField> metrics; // json: metrics to read; empty: every numeric top-level field
-  std::string metric = "{2}";       // number: metric name template
-  std::string unit;                 // number: unit
-  std::string readings_field;       // json: dotted path to an array of reading objects
-  TimestampSpec timestamp;
-  std::string topic;                // Kafka topic override; empty: kafka.topic
-  std::vector<std::pair<std::string, std::string>> tags;  // constant tags (templates allowed)
-  SourceMark mark;
-};
-
-struct MqttAdapter {
-  std::string url = "tcp://127.0.0.1:1883";  // tcp:// or ssl://
-  std::string client_id;                     // default: <gateway.id>-<adapter name>
-  int qos = 1;
-  int mqtt_version = 4;  // 4 = MQTT 3.1.1, 5 = MQTT 5
-  std::string username;
-  std::filesystem::path password_file;
-  std::string password;  // read from password_file
-  std::filesystem::path ca_file, cert_file, key_file;
-  nanoseconds keepalive = std::chrono::seconds(30);
-  nanoseconds reconnect_min = std::chrono::seconds(1), reconnect_max = std::chrono::seconds(30);
-  std::vector<MqttSubscription> subscriptions;
-};
-
-enum class RegisterType { kUint16, kInt16, kUint32, kInt32, kFloat32, kBool };
-enum class RegisterKind { kHolding, kInput, kCoil, kDiscrete };
-
-struct ModbusRegister {
-  std::uint16_t address = 0;
-  RegisterKind kind = RegisterKind::kHolding;
-  RegisterType type = RegisterType::kUint16;
-  std::string order = "abcd";  // word/byte order for 32-bit types: abcd, badc, cdab, dcba
-  std::string device, metric, unit;
-  double scale = 1.0;
-  double offset = 0.0;
-  std::string topic;
-};
-
-struct ModbusAdapter {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 502;
-  int unit_id = 1;
-  nanoseconds poll = std::chrono::seconds(1);
-  nanoseconds timeout = std::chrono::seconds(1);
-  std::vector<ModbusRegister> registers;
-};
-
-struct HttpAdapter {
-  std::string listen = "127.0.0.1:8080";
-  std::filesystem::path token_file;  // empty: no token required
-  std::string token;
-  Bytes max_body = 4_MiB;
-  std::string topic;
-};
-
-enum class LineFormat { kInfluxLine };
-
-struct UdpAdapter {
-  std::string listen = "127.0.0.1:8094";
-  LineFormat format = LineFormat::kInfluxLine;
-  std::string topic;
-};
-
-using AdapterSettings = std::variant<MqttAdapter, ModbusAdapter, HttpAdapter, UdpAdapter>;
+struct AdapterSyntax;  // config/adapter_syntax.hpp
 
 struct AdapterConfig {
   std::string name;
-  std::string type;  // mqtt | modbus_tcp | http | udp
-  AdapterSettings settings;
+  std::string type;  // a name from the table of adapter types (adapters/adapter_types.hpp)
+  // The type's own settings, as its AdapterSyntax::parse returned them (config::settings_of).
+  std::any settings;
+  // The row of the adapter type table that parsed this adapter; the table outlives every config.
+  const AdapterSyntax* syntax = nullptr;
   SourceMark mark;
 };
 
@@ -168,23 +87,31 @@ struct WindowSpec {
   nanoseconds window = std::chrono::minutes(5);
 };
 
-enum class RuleKind { kThreshold, kRateAbove, kRateBelow, kAvgAbove, kAvgBelow, kMinBelow,
-                      kMaxAbove, kAbsent };
+enum class RuleKind {
+  kThreshold,
+  kRateAbove,
+  kRateBelow,
+  kAvgAbove,
+  kAvgBelow,
+  kMinBelow,
+  kMaxAbove,
+  kAbsent
+};
 
 struct RuleConfig {
   std::string name;
   std::string match_device = "*";  // glob
   std::string match_metric = "*";  // glob
   RuleKind kind = RuleKind::kThreshold;
-  Comparison when;                  // threshold
-  std::optional<Comparison> clear;  // threshold hysteresis; default: `when` no longer holds
-  nanoseconds hold_for{0};          // `for:`
-  RateSpec rate;                    // rate_above / rate_below
-  WindowSpec window;                // avg_above, avg_below, min_below, max_above
-  nanoseconds absent_for{0};        // absent_for
-  std::string severity = "warning"; // info | warning | critical
-  std::string mqtt;                 // local topic template ({device}, {metric}, {rule}); empty: none
-  std::string message;              // optional text template
+  Comparison when;                   // threshold
+  std::optional<Comparison> clear;   // threshold hysteresis; default: `when` no longer holds
+  nanoseconds hold_for{0};           // `for:`
+  RateSpec rate;                     // rate_above / rate_below
+  WindowSpec window;                 // avg_above, avg_below, min_below, max_above
+  nanoseconds absent_for{0};         // absent_for
+  std::string severity = "warning";  // info | warning | critical
+  std::string mqtt;     // local topic template ({device}, {metric}, {rule}); empty: none
+  std::string message;  // optional text template
   SourceMark mark;
 };
 
@@ -200,6 +127,14 @@ struct Config {
   std::vector<AdapterConfig> adapters;
   std::vector<RuleConfig> rules;
   HttpSection http;
+  // Where each key was written, by key path ("kafka.properties.linger.ms"), so that checks made
+  // after loading can point at it.
+  std::map<std::string, SourceMark> marks;
+  // Where a key path was written; {0, 0} (the whole file) if nowhere.
+  SourceMark mark_of(const std::string& key_path) const {
+    const auto found = marks.find(key_path);
+    return found == marks.end() ? SourceMark{} : found->second;
+  }
 };
 
 }  // namespace sensorgate::config

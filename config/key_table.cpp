@@ -4,16 +4,12 @@
 #include <cstdio>
 
 #include "config/sections.hpp"
+#include "core/host_port.hpp"
 
 namespace sensorgate::config {
 
 bool is_listen_address(std::string_view text) {
-  const std::size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) return false;
-  const std::string_view port = text.substr(colon + 1);
-  unsigned value = 0;
-  auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  return ec == std::errc() && ptr == port.data() + port.size() && value >= 1 && value <= 65535;
+  return parse_host_port(text).has_value();
 }
 
 bool is_name(std::string_view text) {

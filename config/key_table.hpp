@@ -147,7 +147,7 @@ inline bool non_empty(std::string_view text) {
 }
 // Shortest text that reads back as the same double ("1", "0.25").
 std::string format_number(double value);
-// "host:port" with a port from 1 to 65535.
+// "host:port" as parse_host_port (core/host_port.hpp) accepts it.
 bool is_listen_address(std::string_view text);
 
 inline const TextRule kAnyText{"a text value", any_text};
@@ -252,6 +252,18 @@ Key<T> word_choice_key(std::string_view name, std::string T::*member,
       },
       [member](const T& value) { return value.*member; });
   return key.allowing(alternatives(allowed));
+}
+
+// Every "key=value" of `value` whose table row has a summary.
+template <class T>
+std::vector<std::string> summary_items(const KeyTable<T>& table, const T& value) {
+  std::vector<std::string> items;
+  for (const Key<T>& key : table) {
+    if (!key.show) continue;
+    const std::string shown = key.show(value);
+    if (!shown.empty()) items.push_back(std::string(key.doc.name) + "=" + shown);
+  }
+  return items;
 }
 
 }  // namespace sensorgate::config

@@ -1,5 +1,5 @@
 // load_config: the top-level key table, the defaults computed at load time, and turning
-// yaml-cpp's syntax errors into diagnostics.
+// yaml-cpp's syntax errors (and files of several documents) into diagnostics.
 #include "config/loader.hpp"
 
 #include <unistd.h>
@@ -43,11 +43,6 @@ void apply_computed_defaults(Reader& reader, Config& config) {
     }
   }
   if (config.buffer.path.empty()) config.buffer.path = config.gateway.data_dir / "buffer.db";
-  for (AdapterConfig& adapter : config.adapters) {
-    if (auto* mqtt = std::get_if<MqttAdapter>(&adapter.settings)) {
-      if (mqtt->client_id.empty()) mqtt->client_id = config.gateway.id + "-" + adapter.name;
-    }
-  }
 }
 
 // A rule whose match globs overlap no device and metric the adapters can produce watches
@@ -77,6 +72,15 @@ void warn_about_unreachable_rules(Reader& reader, const Config& config) {
   }
 }
 
+// Lone CRs (old Mac line endings) become LF; CRLF stays as it is.
+std::string normalize_line_breaks(std::string_view text) {
+  std::string out(text);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (out[i] == '\r' && (i + 1 == out.size() || out[i + 1] != '\n')) out[i] = '\n';
+  }
+  return out;
+}
+
 Diagnostic file_error(const std::filesystem::path& file, int line, int column,
                       std::string message) {
   Diagnostic diagnostic;
@@ -89,16 +93,16 @@ Diagnostic file_error(const std::filesystem::path& file, int line, int column,
 
 }  // namespace
 
-const KeyTable<Config>& top_level_keys() {
-  static const KeyTable<Config> table{
+KeyTable<Config> top_level_keys(std::span<const AdapterSyntax> types) {
+  return {
       section_key("gateway", &Config::gateway, gateway_keys, "This gateway."),
       section_key("buffer", &Config::buffer, buffer_keys,
                   "The SQLite buffer between the sources and Kafka."),
       section_key("kafka", &Config::kafka, kafka_keys, "Where readings and alerts go.").required(),
       make_key<Config>(
           "adapters", "list", "The sources of readings; see adapters[].",
-          [](Reader& reader, const YAML::Node& node, const std::string& path, Config& out) {
-            parse_adapters(reader, node, path, out.adapters);
+          [types](Reader& reader, const YAML::Node& node, const std::string& path, Config& out) {
+            parse_adapters(reader, node, path, types, out.adapters);
           },
           nullptr),
       make_key<Config>(
@@ -109,7 +113,6 @@ const KeyTable<Config>& top_level_keys() {
           nullptr),
       section_key("http", &Config::http, http_keys, "The metrics and status endpoint."),
   };
-  return table;
 }
 
 std::string Diagnostic::to_string() const {
@@ -120,30 +123,44 @@ std::string Diagnostic::to_string() const {
   return out + message;
 }
 
-LoadOutcome load_config_text(std::string_view yaml, const std::filesystem::path& name) {
+LoadOutcome load_config_text(std::string_view yaml, const std::filesystem::path& name,
+                             std::span<const AdapterSyntax> adapter_types) {
   LoadOutcome outcome;
-  YAML::Node root;
+  std::vector<YAML::Node> documents;
   try {
-    root = YAML::Load(std::string(yaml));
+    // YAML counts a lone CR as a line break; yaml-cpp does not, and would read a file with
+    // CR-only line endings as one line.
+    documents = YAML::LoadAll(normalize_line_breaks(yaml));
   } catch (const YAML::Exception& e) {
     const int line = e.mark.is_null() ? 0 : e.mark.line + 1;
     outcome.diagnostics.push_back(
         file_error(name, line, line == 0 ? 0 : e.mark.column + 1, "invalid YAML: " + e.msg));
     return outcome;
   }
+  if (documents.size() > 1) {
+    const YAML::Mark at = documents[1].Mark();
+    outcome.diagnostics.push_back(file_error(
+        name, at.is_null() ? 0 : at.line + 1, at.is_null() ? 0 : at.column + 1,
+        "the file holds " + std::to_string(documents.size()) +
+            " YAML documents; sensorgate reads one: remove everything after the second ---"));
+    return outcome;
+  }
+  const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
   Reader reader(name, std::filesystem::absolute(name).parent_path());
   Config config;
   config.source = name;
   // A null root (an empty file) is an empty mapping: what is required gets reported.
-  parse_mapping(reader, root, "", top_level_keys(), config);
+  parse_mapping(reader, root, "", top_level_keys(adapter_types), config);
   apply_computed_defaults(reader, config);
   warn_about_unreachable_rules(reader, config);
+  config.marks = reader.take_marks();
   if (!reader.failed()) outcome.config = std::move(config);
   outcome.diagnostics = reader.take_diagnostics();
   return outcome;
 }
 
-LoadOutcome load_config(const std::filesystem::path& file) {
+LoadOutcome load_config(const std::filesystem::path& file,
+                        std::span<const AdapterSyntax> adapter_types) {
   std::ifstream in(file, std::ios::binary);
   int error = in ? 0 : errno;
   // A directory opens fine and then reads as empty; say what it is instead.
@@ -158,7 +175,7 @@ LoadOutcome load_config(const std::filesystem::path& file) {
         file_error(file, 0, 0, std::string("cannot read config file: ") + std::strerror(error)));
     return outcome;
   }
-  return load_config_text(text.str(), file);
+  return load_config_text(text.str(), file, adapter_types);
 }
 
 }  // namespace sensorgate::config

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,8 @@
 #include "config/config.hpp"
 
 namespace sensorgate::config {
+
+struct AdapterSyntax;  // config/adapter_syntax.hpp
 
 // One thing wrong (or doubtful) in a config file, pointing at where it is.
 struct Diagnostic {
@@ -34,19 +37,24 @@ struct LoadOutcome {
   bool ok() const { return config.has_value(); }
 };
 
-// Reads and checks `file`. A missing or unreadable file is an error diagnostic, not a throw.
-LoadOutcome load_config(const std::filesystem::path& file);
+// Reads and checks `file`; adapters are parsed by the rows of `adapter_types` (in the gateway:
+// adapters::adapter_syntaxes(), the one table of adapter types). A missing or unreadable file is
+// an error diagnostic, not a throw.
+LoadOutcome load_config(const std::filesystem::path& file,
+                        std::span<const AdapterSyntax> adapter_types);
 
 // Checks `yaml` as if read from `name`: diagnostics name it and relative paths (data_dir,
 // buffer.path, secret, TLS and token files) resolve against its directory.
-LoadOutcome load_config_text(std::string_view yaml, const std::filesystem::path& name);
+LoadOutcome load_config_text(std::string_view yaml, const std::filesystem::path& name,
+                             std::span<const AdapterSyntax> adapter_types);
 
 // A one-screen summary of the effective configuration (defaults included; durations and sizes
 // in config spelling) for `sensorgate check`. Secret values are never shown, only their files.
 std::string render_summary(const Config& config);
 
-// The config reference in Markdown, generated from the key tables; docs/configuration.md holds
-// its output (regenerate with the config_reference program).
-std::string render_reference_markdown();
+// The config reference in Markdown, generated from the key tables of the shared sections and
+// of `adapter_types`; docs/configuration.md holds its output (regenerate with the
+// config_reference program).
+std::string render_reference_markdown(std::span<const AdapterSyntax> adapter_types);
 
 }  // namespace sensorgate::config

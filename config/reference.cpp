@@ -11,9 +11,10 @@ namespace {
 constexpr std::string_view kIntro =
     R"(# Configuration reference
 
-<!-- Generated from the key tables in config/ by render_reference_markdown(); do not edit.
-     Regenerate: cmake --build <build> --target config_reference &&
-                 <build>/config/config_reference > docs/configuration.md
+<!-- Generated from the key tables in config/ and adapters/<type>/ by
+     render_reference_markdown(); do not edit. Regenerate:
+       cmake --build <build> --target config_reference &&
+       <build>/gateway/config_reference > docs/configuration.md
      (tests/config checks that this file matches.) -->
 
 sensorgate reads one YAML file: `sensorgate run --config FILE`, and `sensorgate check --config
@@ -65,24 +66,17 @@ void add_table(std::string& out, std::string_view heading, std::string_view intr
 
 }  // namespace
 
-std::string render_reference_markdown() {
+std::string render_reference_markdown(std::span<const AdapterSyntax> adapter_types) {
   std::string out(kIntro);
-  add_table(out, "## Top level", "", key_docs(top_level_keys()));
+  add_table(out, "## Top level", "", key_docs(top_level_keys(adapter_types)));
   add_table(out, "## gateway", "", key_docs(gateway_keys()));
   add_table(out, "## buffer", "", key_docs(buffer_keys()));
   add_table(out, "## kafka", "", key_docs(kafka_keys()));
   add_table(out, "## adapters[]", "Each adapter has a name and a type; the type selects its keys.",
-            key_docs(adapter_common_keys()));
-  for (const AdapterType& type : adapter_types()) {
-    add_table(out, "### type: " + std::string(type.name), type.description, type.docs());
-    if (type.name == "mqtt") {
-      add_table(out, "#### adapters[].subscriptions[]", "", key_docs(subscription_keys()));
-      add_table(out, "#### adapters[].subscriptions[].metrics.<name>",
-                "`<name>` is the metric name and may use the captures {1}, {2}, ...",
-                key_docs(metric_field_keys()));
-      add_table(out, "#### adapters[].subscriptions[].timestamp", "", key_docs(timestamp_keys()));
-    } else if (type.name == "modbus_tcp") {
-      add_table(out, "#### adapters[].registers[]", "", key_docs(register_keys()));
+            key_docs(adapter_common_keys(adapter_types)));
+  for (const AdapterSyntax& type : adapter_types) {
+    for (const DocTable& table : type.docs()) {
+      add_table(out, table.heading, table.intro, table.keys);
     }
   }
   add_table(out, "## rules[]",

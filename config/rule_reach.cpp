@@ -1,7 +1,5 @@
 #include "config/rule_reach.hpp"
 
-#include <variant>
-
 namespace sensorgate::config {
 
 bool globs_overlap(std::string_view a, std::string_view b) {
@@ -45,31 +43,8 @@ std::string template_glob(std::string_view text) {
 std::vector<ReadingShape> reading_shapes(const std::vector<AdapterConfig>& adapters) {
   std::vector<ReadingShape> shapes;
   for (const AdapterConfig& adapter : adapters) {
-    if (const auto* mqtt = std::get_if<MqttAdapter>(&adapter.settings)) {
-      for (const MqttSubscription& sub : mqtt->subscriptions) {
-        const std::string device = template_glob(sub.device);
-        switch (sub.payload) {
-          case PayloadFormat::kNumber:
-            shapes.push_back({device, template_glob(sub.metric)});
-            break;
-          case PayloadFormat::kJson:
-            if (sub.metrics.empty()) shapes.push_back({device, "*"});
-            for (const MetricField& metric : sub.metrics) {
-              shapes.push_back({device, template_glob(metric.name)});
-            }
-            break;
-          case PayloadFormat::kLine:
-            shapes.push_back({"*", "*"});
-            break;
-        }
-      }
-    } else if (const auto* modbus = std::get_if<ModbusAdapter>(&adapter.settings)) {
-      for (const ModbusRegister& reg : modbus->registers) {
-        shapes.push_back({template_glob(reg.device), template_glob(reg.metric)});
-      }
-    } else {
-      shapes.push_back({"*", "*"});
-    }
+    if (adapter.syntax == nullptr) continue;
+    for (ReadingShape& shape : adapter.syntax->shapes(adapter)) shapes.push_back(std::move(shape));
   }
   return shapes;
 }

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/adapter_syntax.hpp"
 #include "config/config.hpp"
 
 namespace sensorgate::config {
@@ -17,14 +18,7 @@ bool globs_overlap(std::string_view a, std::string_view b);
 // The names a mapping template can expand to, as a glob: "{2}" -> "*", "boiler-{1}" -> "boiler-*".
 std::string template_glob(std::string_view text);
 
-// The device and metric names one mapping can produce, as globs.
-struct ReadingShape {
-  std::string device;
-  std::string metric;
-};
-
-// Every shape the adapters can produce. Sources that name devices and metrics in their payloads
-// (http, udp, MQTT line protocol, JSON without a metrics list) produce {"*", "*"}.
+// Every shape the adapters can produce, as each adapter's type says (AdapterSyntax::shapes).
 std::vector<ReadingShape> reading_shapes(const std::vector<AdapterConfig>& adapters);
 
 // True when the rule's match overlaps at least one of `shapes`.

@@ -1,5 +1,6 @@
-// The key tables of every config section and the parsers built on them (config/sections/).
-// Internal to the config library; tables are built on first use and then only read.
+// The key tables of the shared config sections (gateway, buffer, kafka, adapters[] common keys,
+// rules, http) and the parsers built on them (config/sections/). Internal to the config library;
+// tables are built on first use and then only read.
 #pragma once
 
 #include <array>
@@ -10,6 +11,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "config/adapter_syntax.hpp"
 #include "config/config.hpp"
 #include "config/key_table.hpp"
 #include "config/yaml_reader.hpp"
@@ -21,7 +23,7 @@ bool is_name(std::string_view text);
 inline const TextRule kName{"a name of letters, digits, '.', '_' or '-'", is_name};
 
 // The file's top level: one row per section.
-const KeyTable<Config>& top_level_keys();
+KeyTable<Config> top_level_keys(std::span<const AdapterSyntax> adapter_types);
 
 const KeyTable<GatewaySection>& gateway_keys();
 const KeyTable<BufferSection>& buffer_keys();
@@ -29,38 +31,10 @@ const KeyTable<KafkaSection>& kafka_keys();
 const KeyTable<HttpSection>& http_keys();
 
 // adapters[]: `name` and `type` first, then the keys of the type.
-const KeyTable<AdapterConfig>& adapter_common_keys();
-const KeyTable<MqttAdapter>& mqtt_keys();
-const KeyTable<MqttSubscription>& subscription_keys();
-const KeyTable<MetricField>& metric_field_keys();
-const KeyTable<TimestampSpec>& timestamp_keys();
-const KeyTable<ModbusAdapter>& modbus_keys();
-const KeyTable<ModbusRegister>& register_keys();
-const KeyTable<HttpAdapter>& http_adapter_keys();
-const KeyTable<UdpAdapter>& udp_adapter_keys();
-
-// One adapter type: its name in `type:`, how its keys are parsed and documented.
-struct AdapterType {
-  std::string_view name;
-  std::string_view description;
-  // Parses the type's keys of `node` into `out.settings` (name and type are already set).
-  void (*parse)(Reader& reader, const YAML::Node& node, const std::string& path,
-                AdapterConfig& out);
-  std::vector<KeyDoc> (*docs)();
-  // The type's effective values for the summary, as "key=value" items.
-  std::vector<std::string> (*summary)(const AdapterSettings& settings);
-};
-std::span<const AdapterType> adapter_types();
-
-// Parses the `adapters` list; names must be unique.
+KeyTable<AdapterConfig> adapter_common_keys(std::span<const AdapterSyntax> types);
+// Parses the `adapters` list by the adapter types `types`; names must be unique.
 void parse_adapters(Reader& reader, const YAML::Node& node, const std::string& path,
-                    std::vector<AdapterConfig>& out);
-// The keys every adapter has besides those of its type.
-inline constexpr std::array<std::string_view, 2> kAdapterCommonKeys{"name", "type"};
-void parse_mqtt(Reader& reader, const YAML::Node& node, const std::string& path,
-                AdapterConfig& out);
-void parse_modbus(Reader& reader, const YAML::Node& node, const std::string& path,
-                  AdapterConfig& out);
+                    std::span<const AdapterSyntax> types, std::vector<AdapterConfig>& out);
 
 // rules[]
 struct RuleMatch {
@@ -76,17 +50,5 @@ std::span<const std::string_view> rule_kind_keys();
 // Parses the `rules` list; names must be unique, each rule has exactly one kind key.
 void parse_rules(Reader& reader, const YAML::Node& node, const std::string& path,
                  std::vector<RuleConfig>& out);
-
-// Every "key=value" of `value` whose table row has a summary.
-template <class T>
-std::vector<std::string> summary_items(const KeyTable<T>& table, const T& value) {
-  std::vector<std::string> items;
-  for (const Key<T>& key : table) {
-    if (!key.show) continue;
-    const std::string shown = key.show(value);
-    if (!shown.empty()) items.push_back(std::string(key.doc.name) + "=" + shown);
-  }
-  return items;
-}
 
 }  // namespace sensorgate::config

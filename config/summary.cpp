@@ -51,9 +51,10 @@ std::string render_summary(const Config& config) {
   add_line(out, "adapters", {std::to_string(config.adapters.size())}, 0);
   for (const AdapterConfig& adapter : config.adapters) {
     std::vector<std::string> items{"(" + adapter.type + ")"};
-    for (const AdapterType& type : adapter_types()) {
-      if (type.name != adapter.type) continue;
-      for (std::string& item : type.summary(adapter.settings)) items.push_back(std::move(item));
+    if (adapter.syntax != nullptr) {
+      for (std::string& item : adapter.syntax->summary(adapter, config)) {
+        items.push_back(std::move(item));
+      }
     }
     add_line(out, adapter.name, items, 2);
   }

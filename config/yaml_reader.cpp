@@ -303,6 +303,8 @@ std::optional<std::vector<Entry>> Reader::entries(const YAML::Node& node, const 
                 std::to_string(one_based(first->key_node.Mark().line)));
       continue;
     }
+    marks_[join_path(path, key)] = {one_based(pair.first.Mark().line),
+                                    one_based(pair.first.Mark().column)};
     out.push_back(Entry{key, pair.first, pair.second});
   }
   return out;

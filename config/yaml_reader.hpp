@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -37,6 +38,8 @@ class Reader {
   bool failed() const { return failed_; }
   // The diagnostics so far, sorted by position (whole-file ones last).
   std::vector<Diagnostic> take_diagnostics();
+  // Where each key read through entries() was written, by key path.
+  std::map<std::string, SourceMark> take_marks() { return std::move(marks_); }
 
   // Any scalar, possibly empty (numbers and booleans as written).
   std::optional<std::string> text(const YAML::Node& node, const std::string& path);
@@ -79,6 +82,7 @@ class Reader {
   std::filesystem::path file_;
   std::filesystem::path base_dir_;
   std::vector<Diagnostic> diagnostics_;
+  std::map<std::string, SourceMark> marks_;
   bool failed_ = false;
 };
 

@@ -7,7 +7,7 @@
 
 #include "core/units.hpp"
 #include "gateway/cli/commands.hpp"
-#include "gateway/daemon.hpp"
+#include "gateway/daemon/daemon.hpp"
 
 int main(int argc, char** argv) {
   using namespace sensorgate::cli;

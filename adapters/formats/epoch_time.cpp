@@ -11,7 +11,6 @@ namespace sensorgate::formats {
 namespace {
 
 using adapters::RejectReason;
-using config::TimestampUnit;
 
 Error<RejectReason> bad_timestamp(std::string message) {
   return make_error(RejectReason::kBadTimestamp, std::move(message));

@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "adapters/adapter.hpp"
-#include "config/config.hpp"
+#include "adapters/formats/epoch_time.hpp"
 #include "core/reading.hpp"
 #include "core/result.hpp"
 
@@ -49,7 +49,7 @@ bool is_blank_or_comment(std::string_view line);
 
 struct LineReadingOptions {
   std::string_view fallback_device;  // for points without a `device` tag; empty: none
-  config::TimestampUnit timestamp_unit = config::TimestampUnit::kNanoseconds;
+  TimestampUnit timestamp_unit = TimestampUnit::kNanoseconds;
   std::int64_t receive_ts_ns = 0;  // ts of points without a timestamp
   std::string_view topic;          // Reading::topic
 };

@@ -90,7 +90,7 @@ Result<ReadingValue, RejectReason> to_value(const Json& node, const std::string&
 }
 
 Result<std::int64_t, RejectReason> json_timestamp(const Json& node, const std::string& field,
-                                                  config::TimestampUnit unit) {
+                                                  formats::TimestampUnit unit) {
   Result<std::int64_t, RejectReason> ns =
       make_error(RejectReason::kBadTimestamp, "is a JSON " + std::string(node.type_name()) +
                                                   ", expected a number or RFC 3339 text");
@@ -118,20 +118,49 @@ Error<RejectReason> missing(std::string message) {
 
 }  // namespace
 
-Result<Mapping, MappingError> Mapping::create(
-    const std::vector<config::MqttSubscription>& subscriptions, MappingOptions options) {
+namespace {
+
+// `text` as a template over the captures of `filter`, or why not.
+Result<Template, MappingError> compile_template(const Subscription& sub, const TopicFilter& filter,
+                                                std::string_view what, const std::string& text) {
+  auto parsed = Template::parse(text);
+  if (!parsed.ok()) {
+    return make_error(
+        MappingError::kBadTemplate,
+        "subscription \"" + sub.filter + "\": " + std::string(what) + " " + parsed.error().message);
+  }
+  if (parsed->highest_capture() > filter.wildcard_count()) {
+    return make_error(MappingError::kBadTemplate,
+                      "subscription \"" + sub.filter + "\": " + std::string(what) + " \"" + text +
+                          "\" uses {" + std::to_string(parsed->highest_capture()) +
+                          "} but the filter has " + std::to_string(filter.wildcard_count()) +
+                          " wildcard(s)");
+  }
+  return std::move(parsed).value();
+}
+
+}  // namespace
+
+Result<Mapping, MappingError> Mapping::create(const std::vector<Subscription>& subscriptions,
+                                              MappingOptions options) {
   std::vector<Compiled> compiled;
   compiled.reserve(subscriptions.size());
-  for (const config::MqttSubscription& sub : subscriptions) {
+  for (const Subscription& sub : subscriptions) {
     auto filter = TopicFilter::parse(sub.filter);
     if (!filter) {
       return make_error(MappingError::kBadFilter,
                         "subscription \"" + sub.filter + "\": not a valid MQTT topic filter");
     }
+    auto device = compile_template(sub, *filter, "device", sub.device);
+    if (!device.ok()) return device.error();
+    // Only number payloads name their metric by template; the others name it themselves.
+    auto metric = compile_template(sub, *filter, "metric",
+                                   sub.payload == PayloadFormat::kNumber ? sub.metric : "");
+    if (!metric.ok()) return metric.error();
     Compiled out{*std::move(filter),
                  sub.payload,
-                 Template(sub.device),
-                 Template(sub.metric),
+                 std::move(device).value(),
+                 std::move(metric).value(),
                  sub.unit,
                  {},
                  split_path(sub.readings_field),
@@ -139,27 +168,16 @@ Result<Mapping, MappingError> Mapping::create(
                  sub.timestamp.unit,
                  sub.topic,
                  {}};
-    for (const config::MetricField& metric : sub.metrics) {
-      out.metrics.push_back(
-          {Template(metric.name), split_path(metric.field), metric.field, metric.unit});
+    for (const MetricField& metric_field : sub.metrics) {
+      auto name = compile_template(sub, out.filter, "metric name", metric_field.name);
+      if (!name.ok()) return name.error();
+      out.metrics.push_back({std::move(name).value(), split_path(metric_field.field),
+                             metric_field.field, metric_field.unit});
     }
-    for (const auto& [key, value] : sub.tags) out.tags.emplace_back(key, Template(value));
-
-    std::vector<std::pair<std::string, const Template*>> templates = {{"device", &out.device}};
-    if (sub.payload == config::PayloadFormat::kNumber)
-      templates.emplace_back("metric", &out.metric);
-    for (const NamedMetric& metric : out.metrics) {
-      templates.emplace_back("metric name", &metric.name);
-    }
-    for (const auto& [key, value] : out.tags) templates.emplace_back("tag " + key, &value);
-    for (const auto& [what, tmpl] : templates) {
-      if (tmpl->highest_capture() > out.filter.wildcard_count()) {
-        return make_error(MappingError::kBadTemplate,
-                          "subscription \"" + sub.filter + "\": " + what + " \"" + tmpl->text() +
-                              "\" uses {" + std::to_string(tmpl->highest_capture()) +
-                              "} but the filter has " +
-                              std::to_string(out.filter.wildcard_count()) + " wildcard(s)");
-      }
+    for (const auto& [key, value] : sub.tags) {
+      auto tag = compile_template(sub, out.filter, "tag " + key, value);
+      if (!tag.ok()) return tag.error();
+      out.tags.emplace_back(key, std::move(tag).value());
     }
     compiled.push_back(std::move(out));
   }
@@ -190,13 +208,13 @@ Result<std::vector<Reading>, RejectReason> Mapping::map(std::string_view topic,
 
   Result<std::vector<Reading>, RejectReason> readings = std::vector<Reading>();
   switch (sub->payload) {
-    case config::PayloadFormat::kJson:
+    case PayloadFormat::kJson:
       readings = map_json(context);
       break;
-    case config::PayloadFormat::kNumber:
+    case PayloadFormat::kNumber:
       readings = map_number(context);
       break;
-    case config::PayloadFormat::kLine:
+    case PayloadFormat::kLine:
       readings = map_line(context);
       break;
   }

@@ -39,9 +39,9 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "adapters/adapter.hpp"
+#include "adapters/mqtt/settings.hpp"
 #include "adapters/mqtt/template.hpp"
 #include "adapters/mqtt/topic_filter.hpp"
-#include "config/config.hpp"
 #include "core/reading.hpp"
 #include "core/result.hpp"
 #include "core/units.hpp"
@@ -59,10 +59,11 @@ struct MappingOptions {
 
 class Mapping {
  public:
-  // Compiles the subscriptions. Errors name the subscription's filter and what is wrong (the
-  // config loader checks the same, so a loaded config does not fail here).
-  static Result<Mapping, MappingError> create(
-      const std::vector<config::MqttSubscription>& subscriptions, MappingOptions options = {});
+  // Compiles the subscriptions. Errors name the subscription's filter and what is wrong. The
+  // settings check (adapters/mqtt/settings.cpp) uses the same TopicFilter and Template parsers,
+  // so subscriptions of a loaded config do not fail here.
+  static Result<Mapping, MappingError> create(const std::vector<Subscription>& subscriptions,
+                                              MappingOptions options = {});
 
   // The readings of one message (possibly none, e.g. an empty list), or why it is rejected:
   // too_large, no_mapping, bad_json, missing_field, bad_number, bad_timestamp, bad_line. The
@@ -80,14 +81,14 @@ class Mapping {
   };
   struct Compiled {
     TopicFilter filter;
-    config::PayloadFormat payload;
+    PayloadFormat payload;
     Template device;
     Template metric;
     std::string unit;
     std::vector<NamedMetric> metrics;
     std::vector<std::string> readings_path;
     std::vector<std::string> timestamp_path;
-    config::TimestampUnit timestamp_unit;
+    formats::TimestampUnit timestamp_unit;
     std::string topic;
     std::vector<std::pair<std::string, Template>> tags;
   };

@@ -2,7 +2,6 @@
 
 #include <mqtt/async_client.h>
 #include <algorithm>
-#include <fstream>
 
 namespace sensorgate::mqtt {
 namespace {
@@ -16,7 +15,7 @@ constexpr auto kOperationTimeout = 10s;
 constexpr auto kStopPoll = 50ms;
 
 bool is_tls_url(std::string_view url) {
-  return url.starts_with("ssl://") || url.starts_with("mqtts://");
+  return url.starts_with("ssl://");
 }
 
 Error<adapters::StartError> bad_settings(const std::string& component, std::string message) {
@@ -46,12 +45,10 @@ class PublishListener final : public ::mqtt::iaction_listener {
   RateLimitedLog failures_;
 };
 
-MqttAdapter::MqttAdapter(std::string name, const config::MqttAdapter& settings,
-                         adapters::ReadingSink& sink, const Clock& clock)
+MqttAdapter::MqttAdapter(std::string name, MqttSettings settings, const Clock& clock)
     : name_(std::move(name)),
       component_("mqtt[" + name_ + "]"),
-      settings_(settings),
-      sink_(sink),
+      settings_(std::move(settings)),
       clock_(clock),
       sink_log_(LogLevel::kError, component_),
       publish_listener_(std::make_unique<PublishListener>(nagle_, component_)) {
@@ -64,29 +61,13 @@ MqttAdapter::~MqttAdapter() {
   stop(1s);
 }
 
-Status<adapters::StartError> MqttAdapter::start() {
+Status<adapters::StartError> MqttAdapter::start(adapters::ReadingSink& sink) {
+  sink_ = &sink;
   auto mapping = Mapping::create(settings_.subscriptions);
   if (!mapping.ok()) return bad_settings(component_, mapping.error().message);
   mapping_.store(std::make_shared<const Mapping>(std::move(mapping).value()));
 
-  if (settings_.mqtt_version != 4 && settings_.mqtt_version != 5) {
-    return bad_settings(component_, "mqtt_version " + std::to_string(settings_.mqtt_version) +
-                                        " is not supported; use 4 (MQTT 3.1.1) or 5");
-  }
   const bool tls = is_tls_url(settings_.url);
-  for (const auto& [key, path] :
-       {std::pair{"ca_file", settings_.ca_file}, std::pair{"cert_file", settings_.cert_file},
-        std::pair{"key_file", settings_.key_file}}) {
-    if (path.empty()) continue;
-    if (!tls) {
-      return bad_settings(component_,
-                          std::string(key) + " is set but url " + settings_.url + " is not ssl://");
-    }
-    if (!std::ifstream(path).good()) {
-      return bad_settings(component_, std::string(key) + " " + path.string() +
-                                          " cannot be read; check the path and permissions");
-    }
-  }
 
   const int version = settings_.mqtt_version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1;
   auto options = std::make_unique<::mqtt::connect_options>();
@@ -201,20 +182,26 @@ Status<PublishError> MqttAdapter::publish(const std::string& topic, std::string_
   return Status<PublishError>::success();
 }
 
-Status<ReloadError> MqttAdapter::reload(const config::MqttAdapter& settings) {
+bool MqttAdapter::publish_alert(const std::string& topic, std::string_view payload) {
+  return publish(topic, payload, 1).ok();
+}
+
+Status<adapters::ReloadError> MqttAdapter::reload(const config::AdapterConfig& fresh_config) {
   const auto& running = settings_.subscriptions;
-  const auto& fresh = settings.subscriptions;
+  const auto& fresh = config::settings_of<MqttSettings>(fresh_config).subscriptions;
   bool same_filters = running.size() == fresh.size();
   for (std::size_t i = 0; same_filters && i < running.size(); ++i) {
     same_filters = running[i].filter == fresh[i].filter && running[i].qos == fresh[i].qos;
   }
   if (!same_filters) {
-    return make_error(ReloadError::kFiltersChanged,
+    return make_error(adapters::ReloadError::kNeedsRestart,
                       "the subscription filters or their qos changed; restart sensorgate to "
                       "subscribe to the new ones");
   }
   auto mapping = Mapping::create(fresh);
-  if (!mapping.ok()) return make_error(ReloadError::kBadMapping, mapping.error().message);
+  if (!mapping.ok()) {
+    return make_error(adapters::ReloadError::kBadMapping, mapping.error().message);
+  }
   mapping_.store(std::make_shared<const Mapping>(std::move(mapping).value()));
   return {};
 }
@@ -234,7 +221,7 @@ void MqttAdapter::on_message(const ::mqtt::message& message) {
   if (readings->empty()) return;
   const std::size_t count = readings->size();
   // Blocks while the ingest queue is full: the backpressure that slows the broker down.
-  Status<adapters::IngestError> submitted = sink_.submit(std::move(readings).value());
+  Status<adapters::IngestError> submitted = sink_->submit(std::move(readings).value());
   if (submitted.ok()) {
     readings_received_.fetch_add(count, std::memory_order_relaxed);
     return;
@@ -305,7 +292,7 @@ bool MqttAdapter::connect_once(std::string& error) {
       return false;
     }
     nagle_.attach(settings_.url);
-    for (const config::MqttSubscription& sub : settings_.subscriptions) {
+    for (const Subscription& sub : settings_.subscriptions) {
       auto token = client_->subscribe(sub.filter, sub.qos);
       if (!wait_for_token(token)) {
         error = "subscribe to " + sub.filter + " timed out";

@@ -4,11 +4,14 @@
 //
 // Session: clean session off (MQTT 5: clean start off, session never expires), so the broker
 // queues QoS 1/2 messages while the gateway is away and delivers them on the next connect.
-// Paho acknowledges a message on receipt, before the callback runs (see DESIGN.md, Guarantees):
-// the callback blocks in ReadingSink::submit while the ingest queue is full, which stops reading
-// from the socket and so pushes back on the broker. Paho C runs one receive thread for all its
-// clients in a process, so a blocked callback also holds back every other MQTT adapter; blocked
-// longer than 1.5 x keepalive, the broker drops the connection and the session redelivers.
+// Acknowledgement: Paho C sends the QoS 1 PUBACK (QoS 2 PUBREC) when the message callback
+// returns (../shared/FIELD-NOTES.md). The callback returns once the readings are queued with
+// ReadingSink::submit, before the group commit: a crash may lose what arrived within
+// buffer.commit_interval. The callback blocks in submit while the ingest queue is full, which
+// stops reading from the socket and so pushes back on the broker. Paho C runs one receive thread
+// for all its clients in a process, so a blocked callback also holds back every other MQTT
+// adapter; blocked longer than 1.5 x keepalive, the broker drops the connection and the session
+// redelivers.
 //
 // Threads: Paho's own threads run the message and connection-lost callbacks; one adapter thread
 // ("mqtt connect") connects, subscribes to every filter after each (re)connect, and after a
@@ -30,7 +33,7 @@
 #include "adapters/adapter.hpp"
 #include "adapters/mqtt/mapping.hpp"
 #include "adapters/mqtt/nagle_switch.hpp"
-#include "config/config.hpp"
+#include "adapters/mqtt/settings.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
@@ -44,11 +47,6 @@ class token;
 
 namespace sensorgate::mqtt {
 
-enum class ReloadError {
-  kFiltersChanged,  // subscriptions differ in filter or qos: that takes a restart
-  kBadMapping,      // a new mapping does not compile
-};
-
 enum class PublishError {
   kNotConnected,  // no connection to the broker right now
   kFailed,        // the client refused the message (e.g. too many in flight)
@@ -57,11 +55,13 @@ enum class PublishError {
 // Completes the adapter's own publishes: releases the NagleSwitch, logs failed deliveries.
 class PublishListener;
 
-class MqttAdapter final : public adapters::Adapter {
+class MqttAdapter final : public adapters::Adapter,
+                          public adapters::AlertPublisher,
+                          public adapters::MappingReloader {
  public:
-  // `sink` and `clock` must outlive the adapter. Nothing connects before start().
-  MqttAdapter(std::string name, const config::MqttAdapter& settings, adapters::ReadingSink& sink,
-              const Clock& clock);
+  // `settings` as parsed by parse_settings, with client_id set (create_adapter does that).
+  // `clock` must outlive the adapter. Nothing connects before start().
+  MqttAdapter(std::string name, MqttSettings settings, const Clock& clock);
   // Stops with a 1 s deadline if stop() was not called.
   ~MqttAdapter() override;
   MqttAdapter(const MqttAdapter&) = delete;
@@ -69,10 +69,10 @@ class MqttAdapter final : public adapters::Adapter {
 
   const std::string& name() const override { return name_; }
 
-  // Call once. Checks what retrying cannot fix (url, subscriptions, TLS and password files;
-  // kBadSettings with a message naming the adapter and the problem) and starts connecting in the
-  // background.
-  Status<adapters::StartError> start() override;
+  // Call once. Compiles the mappings and the client (kBadSettings with a message naming the
+  // adapter and the problem; the config check has vetted both) and starts connecting in the
+  // background. `sink` must outlive the adapter.
+  Status<adapters::StartError> start(adapters::ReadingSink& sink) override;
 
   // Disconnects and joins the connect thread within `deadline`. A message callback blocked in
   // ReadingSink::submit returns only when the sink lets it.
@@ -82,11 +82,17 @@ class MqttAdapter final : public adapters::Adapter {
   adapters::AdapterHealth health() const override;
   adapters::AdapterCounters counters() const override;
 
-  // Swaps in the mappings of `settings` (device and metric templates, payload format, fields,
+  adapters::AlertPublisher* alert_publisher() override { return this; }
+  adapters::MappingReloader* mapping_reloader() override { return this; }
+
+  // Swaps in the mappings of `fresh` (device and metric templates, payload format, fields,
   // timestamps, topics, tags) for the next message. The subscriptions must keep their filters and
-  // qos, else kFiltersChanged; other connection settings apply at the next restart. On an error
+  // qos, else kNeedsRestart; other connection settings apply at the next restart. On an error
   // the running mappings stay.
-  Status<ReloadError> reload(const config::MqttAdapter& settings);
+  Status<adapters::ReloadError> reload(const config::AdapterConfig& fresh) override;
+
+  // publish(topic, payload, 1).ok(): alerts on the local broker.
+  bool publish_alert(const std::string& topic, std::string_view payload) override;
 
   // Publishes `payload` on `topic`, not retained, with Nagle off on the connection until the
   // broker acknowledges it (see NagleSwitch). Returns once the client has taken the message; a
@@ -112,8 +118,8 @@ class MqttAdapter final : public adapters::Adapter {
 
   const std::string name_;
   const std::string component_;  // "mqtt[<name>]" in logs
-  const config::MqttAdapter settings_;
-  adapters::ReadingSink& sink_;
+  const MqttSettings settings_;
+  adapters::ReadingSink* sink_ = nullptr;  // set by start()
   const Clock& clock_;
   std::atomic<std::shared_ptr<const Mapping>> mapping_;  // swapped by reload()
   std::unique_ptr<::mqtt::connect_options> connect_options_;

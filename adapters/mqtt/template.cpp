@@ -3,32 +3,52 @@
 #include <algorithm>
 
 namespace sensorgate::mqtt {
+namespace {
 
-Template::Template(std::string_view text) : text_(text) {
+Error<TemplateError> bad_capture(std::string_view text, std::size_t at, std::string_view why) {
+  return make_error(TemplateError::kBadCapture, "\"" + std::string(text) + "\": at offset " +
+                                                    std::to_string(at) + ", " + std::string(why));
+}
+
+}  // namespace
+
+Result<Template, TemplateError> Template::parse(std::string_view text) {
+  Template out;
+  out.text_ = std::string(text);
   std::string literal;
   std::size_t pos = 0;
   while (pos < text.size()) {
-    if (text[pos] == '{') {
-      std::size_t end = pos + 1;
-      int number = 0;
-      // Up to 4 digits: more is no capture an MQTT topic could have, and cannot overflow.
-      while (end < text.size() && end - pos <= 4 && text[end] >= '0' && text[end] <= '9') {
-        number = number * 10 + (text[end] - '0');
-        ++end;
-      }
-      if (end > pos + 1 && end < text.size() && text[end] == '}' && number > 0) {
-        if (!literal.empty()) parts_.push_back({std::move(literal), 0});
-        literal.clear();
-        parts_.push_back({{}, number});
-        highest_capture_ = std::max(highest_capture_, number);
-        pos = end + 1;
-        continue;
-      }
+    if (text[pos] == '}') {
+      return bad_capture(text, pos, "\"}\" closes no capture {N}");
     }
-    literal.push_back(text[pos]);
-    ++pos;
+    if (text[pos] != '{') {
+      literal.push_back(text[pos]);
+      ++pos;
+      continue;
+    }
+    const std::size_t close = text.find('}', pos);
+    if (close == std::string_view::npos) {
+      return bad_capture(text, pos, "\"{\" is not closed; captures are written {1}, {2}, ...");
+    }
+    const std::string_view digits = text.substr(pos + 1, close - pos - 1);
+    long number = 0;
+    const bool decimal =
+        !digits.empty() && digits.size() <= 5 && digits.front() != '0' &&
+        std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (decimal) number = std::stol(std::string(digits));
+    if (!decimal || number < 1 || number > kMaxCapture) {
+      return bad_capture(text, pos,
+                         "\"{" + std::string(digits) + "}\" is no capture; captures are {1} to {" +
+                             std::to_string(kMaxCapture) + "}");
+    }
+    if (!literal.empty()) out.parts_.push_back({std::move(literal), 0});
+    literal.clear();
+    out.parts_.push_back({{}, static_cast<int>(number)});
+    out.highest_capture_ = std::max(out.highest_capture_, static_cast<int>(number));
+    pos = close + 1;
   }
-  if (!literal.empty()) parts_.push_back({std::move(literal), 0});
+  if (!literal.empty()) out.parts_.push_back({std::move(literal), 0});
+  return out;
 }
 
 std::string Template::expand(std::span<const std::string_view> captures) const {

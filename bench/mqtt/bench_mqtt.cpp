@@ -25,7 +25,7 @@
 #include "bench/support/child_phase.hpp"
 #include "buffer/buffer.hpp"
 #include "core/clock.hpp"
-#include "gateway/ingest.hpp"
+#include "gateway/daemon/ingest.hpp"
 #include "gateway/kafka/forwarder.hpp"
 #include "tests/support/kafka_cluster.hpp"
 #include "tests/support/mosquitto.hpp"
@@ -91,14 +91,14 @@ bool plain_subscriber(const Run& run, PhaseFigures& figures) {
   return all && subscriber.received() == run.messages;
 }
 
-sensorgate::config::MqttAdapter adapter_settings(const Run& run, const std::string& client_id) {
-  sensorgate::config::MqttSubscription subscription;
+sensorgate::mqtt::MqttSettings adapter_settings(const Run& run, const std::string& client_id) {
+  sensorgate::mqtt::Subscription subscription;
   subscription.filter = kFilter;
   subscription.device = "{1}";
   subscription.metrics = {{"temp", "t", "C"}};
   subscription.timestamp.field = "ts";
-  subscription.timestamp.unit = sensorgate::config::TimestampUnit::kMilliseconds;
-  sensorgate::config::MqttAdapter settings;
+  subscription.timestamp.unit = sensorgate::formats::TimestampUnit::kMilliseconds;
+  sensorgate::mqtt::MqttSettings settings;
   settings.url = run.broker_url;
   settings.client_id = client_id;
   settings.subscriptions = {subscription};
@@ -129,12 +129,11 @@ bool gateway(const Run& run, bool to_kafka, PhaseFigures& figures) {
     forwarder = std::move(*created);
   }
   sensorgate::SystemClock clock;
-  sensorgate::mqtt::MqttAdapter adapter(name, adapter_settings(run, "bench-" + name), ingest,
-                                        clock);
+  sensorgate::mqtt::MqttAdapter adapter(name, adapter_settings(run, "bench-" + name), clock);
   const double cpu_start = process_cpu_seconds();
   const auto start = Clock::now();
   if (forwarder) forwarder->start();
-  if (!adapter.start()) return false;
+  if (!adapter.start(ingest)) return false;
   const bool all = wait_for([&] {
     return forwarder ? forwarder->stats().delivered_total >= run.messages
                      : ingest.counters().committed >= run.messages;

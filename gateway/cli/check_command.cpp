@@ -2,12 +2,13 @@
 
 #include "config/loader.hpp"
 #include "gateway/cli/commands.hpp"
+#include "gateway/config_check.hpp"
 
 namespace sensorgate::cli {
 
 std::optional<config::Config> load_config_reporting(const std::filesystem::path& file,
                                                     std::ostream& err) {
-  auto outcome = config::load_config(file);
+  auto outcome = gateway::load_checked_config(file);
   for (const auto& diagnostic : outcome.diagnostics) err << diagnostic.to_string() << '\n';
   if (!outcome.ok()) {
     std::size_t errors = 0;

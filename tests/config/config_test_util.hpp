@@ -1,11 +1,16 @@
-// Helpers of the config tests: load a YAML text as "sensorgate.yaml" and list what the
-// operator would read.
+// Helpers of the config tests: load a YAML text as "sensorgate.yaml" with the gateway's table of
+// adapter types, and list what the operator would read.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "adapters/adapter_types.hpp"
+#include "adapters/http/settings.hpp"
+#include "adapters/modbus/settings.hpp"
+#include "adapters/mqtt/settings.hpp"
+#include "adapters/udp/settings.hpp"
 #include "config/loader.hpp"
 
 namespace sensorgate::config::testing {
@@ -13,8 +18,26 @@ namespace sensorgate::config::testing {
 // The smallest valid config: only the required key.
 inline constexpr std::string_view kMinimal = "kafka: {brokers: 'kafka-1:9092'}\n";
 
+// The gateway's adapter syntaxes, every type marked built: these tests check how settings are
+// parsed, whether or not this build can run the type (tests/gateway/cli checks that refusal).
+inline std::span<const AdapterSyntax> every_adapter_syntax() {
+  static const std::vector<AdapterSyntax> syntaxes = [] {
+    std::vector<AdapterSyntax> out;
+    for (AdapterSyntax syntax : adapters::adapter_syntaxes()) {
+      syntax.built = true;
+      out.push_back(syntax);
+    }
+    return out;
+  }();
+  return syntaxes;
+}
+
 inline LoadOutcome load(std::string_view yaml) {
-  return load_config_text(yaml, "sensorgate.yaml");
+  return load_config_text(yaml, "sensorgate.yaml", every_adapter_syntax());
+}
+
+inline LoadOutcome load_file(const std::filesystem::path& file) {
+  return load_config(file, every_adapter_syntax());
 }
 
 // Every diagnostic as the operator sees it.

@@ -91,9 +91,9 @@ TEST_CASE("an mqtt adapter defaults to a local broker, qos 1, MQTT 3.1.1 and its
   CHECK(adapter.type == "mqtt");
   CHECK(adapter.mark.line == 4);
   CHECK(adapter.mark.column == 5);
-  const auto& mqtt = std::get<MqttAdapter>(adapter.settings);
+  const auto& mqtt = sensorgate::config::settings_of<sensorgate::mqtt::MqttSettings>(adapter);
   CHECK(mqtt.url == "tcp://127.0.0.1:1883");
-  CHECK(mqtt.client_id == "edge-01-plant");
+  CHECK(sensorgate::mqtt::effective_client_id(mqtt, adapter, config) == "edge-01-plant");
   CHECK(mqtt.qos == 1);
   CHECK(mqtt.mqtt_version == 4);
   CHECK(mqtt.username.empty());
@@ -106,17 +106,17 @@ TEST_CASE("an mqtt adapter defaults to a local broker, qos 1, MQTT 3.1.1 and its
   CHECK(mqtt.reconnect_min == 1s);
   CHECK(mqtt.reconnect_max == 30s);
   REQUIRE(mqtt.subscriptions.size() == 1);
-  const MqttSubscription& sub = mqtt.subscriptions[0];
+  const sensorgate::mqtt::Subscription& sub = mqtt.subscriptions[0];
   CHECK(sub.filter == "a/+/+");
   CHECK(sub.qos == 1);
   CHECK(sub.device == "{1}");
-  CHECK(sub.payload == PayloadFormat::kJson);
+  CHECK(sub.payload == sensorgate::mqtt::PayloadFormat::kJson);
   CHECK(sub.metrics.empty());
   CHECK(sub.metric == "{2}");
   CHECK(sub.unit.empty());
   CHECK(sub.readings_field.empty());
   CHECK(sub.timestamp.field.empty());
-  CHECK(sub.timestamp.unit == TimestampUnit::kAuto);
+  CHECK(sub.timestamp.unit == sensorgate::formats::TimestampUnit::kAuto);
   CHECK(sub.topic.empty());
   CHECK(sub.tags.empty());
 }
@@ -130,7 +130,8 @@ TEST_CASE("a subscription's qos defaults to its adapter's, wherever the adapter 
       "    subscriptions: [{filter: a/+}, {filter: b/+, qos: 2}]\n"
       "    qos: 0\n"
       "    mqtt_version: 5\n");
-  const auto& mqtt = std::get<MqttAdapter>(config.adapters[0].settings);
+  const auto& mqtt =
+      sensorgate::config::settings_of<sensorgate::mqtt::MqttSettings>(config.adapters[0]);
   CHECK(mqtt.qos == 0);
   CHECK(mqtt.mqtt_version == 5);
   CHECK(mqtt.subscriptions[0].qos == 0);
@@ -152,9 +153,10 @@ TEST_CASE("subscription metrics take the long form, the shorthand field, tags an
       "        timestamp: {field: ts, unit: rfc3339}\n"
       "        tags: {site: '{1}', line: a}\n"
       "        topic: sensors.climate\n");
-  const auto& mqtt = std::get<MqttAdapter>(config.adapters[0].settings);
+  const auto& mqtt =
+      sensorgate::config::settings_of<sensorgate::mqtt::MqttSettings>(config.adapters[0]);
   CHECK(mqtt.client_id == "fixed");
-  const MqttSubscription& sub = mqtt.subscriptions[0];
+  const sensorgate::mqtt::Subscription& sub = mqtt.subscriptions[0];
   CHECK(sub.device == "{1}-{2}");
   REQUIRE(sub.metrics.size() == 2);
   CHECK(sub.metrics[0].name == "temp");
@@ -165,7 +167,7 @@ TEST_CASE("subscription metrics take the long form, the shorthand field, tags an
   CHECK(sub.metrics[1].unit.empty());
   CHECK(sub.readings_field == "data.readings");
   CHECK(sub.timestamp.field == "ts");
-  CHECK(sub.timestamp.unit == TimestampUnit::kRfc3339);
+  CHECK(sub.timestamp.unit == sensorgate::formats::TimestampUnit::kRfc3339);
   using Pairs = std::vector<std::pair<std::string, std::string>>;
   CHECK(sub.tags == Pairs{{"site", "{1}"}, {"line", "a"}});
   CHECK(sub.topic == "sensors.climate");
@@ -179,17 +181,18 @@ TEST_CASE("a modbus adapter defaults to a local device on 502, unit 1, polled ev
       "  - name: plc\n"
       "    type: modbus_tcp\n"
       "    registers: [{address: 100, device: boiler-1, metric: p}]\n");
-  const auto& modbus = std::get<ModbusAdapter>(config.adapters[0].settings);
+  const auto& modbus =
+      sensorgate::config::settings_of<sensorgate::modbus::ModbusSettings>(config.adapters[0]);
   CHECK(modbus.host == "127.0.0.1");
   CHECK(modbus.port == 502);
   CHECK(modbus.unit_id == 1);
   CHECK(modbus.poll == 1s);
   CHECK(modbus.timeout == 1s);
   REQUIRE(modbus.registers.size() == 1);
-  const ModbusRegister& reg = modbus.registers[0];
+  const sensorgate::modbus::Register& reg = modbus.registers[0];
   CHECK(reg.address == 100);
-  CHECK(reg.kind == RegisterKind::kHolding);
-  CHECK(reg.type == RegisterType::kUint16);
+  CHECK(reg.kind == sensorgate::modbus::RegisterKind::kHolding);
+  CHECK(reg.type == sensorgate::modbus::RegisterType::kUint16);
   CHECK(reg.order == "abcd");
   CHECK(reg.device == "boiler-1");
   CHECK(reg.metric == "p");
@@ -207,29 +210,31 @@ TEST_CASE("modbus register keys load as written") {
       "     timeout: 2s, registers: [{address: 3, kind: input, type: float32, order: cdab,\n"
       "     device: b, metric: m, unit: bar, scale: 0.1, offset: -4, topic: t},\n"
       "     {address: 9, kind: coil, type: bool, device: b, metric: on}]}\n");
-  const auto& modbus = std::get<ModbusAdapter>(config.adapters[0].settings);
+  const auto& modbus =
+      sensorgate::config::settings_of<sensorgate::modbus::ModbusSettings>(config.adapters[0]);
   CHECK(modbus.host == "10.0.0.5");
   CHECK(modbus.port == 5020);
   CHECK(modbus.unit_id == 7);
   CHECK(modbus.poll == 250ms);
   CHECK(modbus.timeout == 2s);
-  const ModbusRegister& reg = modbus.registers[0];
-  CHECK(reg.kind == RegisterKind::kInput);
-  CHECK(reg.type == RegisterType::kFloat32);
+  const sensorgate::modbus::Register& reg = modbus.registers[0];
+  CHECK(reg.kind == sensorgate::modbus::RegisterKind::kInput);
+  CHECK(reg.type == sensorgate::modbus::RegisterType::kFloat32);
   CHECK(reg.order == "cdab");
   CHECK(reg.unit == "bar");
   CHECK(reg.scale == 0.1);
   CHECK(reg.offset == -4);
   CHECK(reg.topic == "t");
-  CHECK(modbus.registers[1].kind == RegisterKind::kCoil);
-  CHECK(modbus.registers[1].type == RegisterType::kBool);
+  CHECK(modbus.registers[1].kind == sensorgate::modbus::RegisterKind::kCoil);
+  CHECK(modbus.registers[1].type == sensorgate::modbus::RegisterType::kBool);
 }
 
 TEST_CASE("an http adapter defaults to 127.0.0.1:8080, no token and 4MiB bodies") {
   const Config config = load_ok(
       "kafka: {brokers: k:9092}\n"
       "adapters: [{name: ingest, type: http}]\n");
-  const auto& http = std::get<HttpAdapter>(config.adapters[0].settings);
+  const auto& http =
+      sensorgate::config::settings_of<sensorgate::http::HttpSettings>(config.adapters[0]);
   CHECK(http.listen == "127.0.0.1:8080");
   CHECK(http.token_file.empty());
   CHECK(http.token.empty());
@@ -241,9 +246,10 @@ TEST_CASE("a udp adapter defaults to 127.0.0.1:8094 and influx line protocol") {
   const Config config = load_ok(
       "kafka: {brokers: k:9092}\n"
       "adapters: [{name: lines, type: udp}]\n");
-  const auto& udp = std::get<UdpAdapter>(config.adapters[0].settings);
+  const auto& udp =
+      sensorgate::config::settings_of<sensorgate::udp::UdpSettings>(config.adapters[0]);
   CHECK(udp.listen == "127.0.0.1:8094");
-  CHECK(udp.format == LineFormat::kInfluxLine);
+  CHECK(udp.format == sensorgate::udp::LineFormat::kInfluxLine);
   CHECK(udp.topic.empty());
 }
 

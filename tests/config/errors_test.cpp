@@ -4,9 +4,9 @@
 #include "tests/config/config_test_util.hpp"
 #include "tests/support/temp_dir.hpp"
 
-using sensorgate::config::load_config;
 using sensorgate::config::testing::errors_of;
 using sensorgate::config::testing::load;
+using sensorgate::config::testing::load_file;
 using sensorgate::config::testing::messages;
 using Lines = std::vector<std::string>;
 
@@ -226,7 +226,7 @@ TEST_CASE("every error in a file is reported at once, in file order, and no conf
 }
 
 TEST_CASE("a config file that cannot be read is one whole-file error") {
-  const auto outcome = load_config("/nonexistent/sensorgate.yaml");
+  const auto outcome = load_file("/nonexistent/sensorgate.yaml");
   CHECK_FALSE(outcome.ok());
   CHECK(messages(outcome) ==
         Lines{"/nonexistent/sensorgate.yaml: error: cannot read config file: No such file or "
@@ -235,6 +235,6 @@ TEST_CASE("a config file that cannot be read is one whole-file error") {
 
 TEST_CASE("a directory given as the config file is one whole-file error") {
   sensorgate::testing::TempDir dir;
-  CHECK(messages(load_config(dir.path())) ==
+  CHECK(messages(load_file(dir.path())) ==
         Lines{dir.path().string() + ": error: cannot read config file: Is a directory"});
 }

@@ -9,17 +9,18 @@
 
 using namespace sensorgate::config;
 using sensorgate::config::testing::load;
+using sensorgate::config::testing::load_file;
 using sensorgate::config::testing::messages;
 
 TEST_CASE("docs/configuration.md is the reference generated from the key tables") {
   const std::string docs =
       sensorgate::testing::read_file(std::string(SENSORGATE_SOURCE_DIR) + "/docs/configuration.md");
   // On failure, regenerate: config_reference > docs/configuration.md
-  CHECK(docs == render_reference_markdown());
+  CHECK(docs == render_reference_markdown(sensorgate::adapters::adapter_syntaxes()));
 }
 
 TEST_CASE("the reference documents every key with its default") {
-  const std::string reference = render_reference_markdown();
+  const std::string reference = render_reference_markdown(sensorgate::adapters::adapter_syntaxes());
   CHECK_THAT(reference, Catch::Contains("| `commit_interval` | duration | `10ms` |"));
   CHECK_THAT(reference, Catch::Contains("| `brokers` | text | **required** |"));
   CHECK_THAT(reference, Catch::Contains("| `id` | text | the host name |"));
@@ -29,13 +30,13 @@ TEST_CASE("the reference documents every key with its default") {
 }
 
 TEST_CASE("the demo config loads without a diagnostic") {
-  const auto outcome =
-      load_config(std::string(SENSORGATE_SOURCE_DIR) + "/config/examples/demo.yaml");
+  const auto outcome = load_file(std::string(SENSORGATE_SOURCE_DIR) + "/config/examples/demo.yaml");
   CHECK(messages(outcome).empty());
   REQUIRE(outcome.ok());
   CHECK(outcome.config->gateway.id == "demo-gateway");
   REQUIRE(outcome.config->adapters.size() == 1);
-  const auto& mqtt = std::get<MqttAdapter>(outcome.config->adapters[0].settings);
+  const auto& mqtt =
+      sensorgate::config::settings_of<sensorgate::mqtt::MqttSettings>(outcome.config->adapters[0]);
   CHECK(mqtt.subscriptions.at(0).metrics.size() == 2);
   CHECK(outcome.config->kafka.properties ==
         std::vector<std::pair<std::string, std::string>>{{"linger.ms", "5"}});
@@ -80,7 +81,7 @@ TEST_CASE("the summary names secret files but never shows their content") {
                                   "kafka:\n"
                                   "  brokers: k:9092\n"
                                   "  secrets: {sasl.password: kafka.password}\n");
-  const auto outcome = load_config(dir / "sensorgate.yaml");
+  const auto outcome = load_file(dir / "sensorgate.yaml");
   REQUIRE(outcome.ok());
   const std::string summary = render_summary(*outcome.config);
   CHECK_THAT(summary,

@@ -8,6 +8,7 @@
 #include "tests/support/temp_dir.hpp"
 
 using namespace sensorgate::config;
+using sensorgate::config::testing::load_file;
 using sensorgate::config::testing::messages;
 using sensorgate::testing::TempDir;
 using sensorgate::testing::write_file;
@@ -22,7 +23,7 @@ void write_secret(const std::filesystem::path& path, const std::string& text, mo
 
 LoadOutcome load_in(const TempDir& dir, const std::string& yaml) {
   write_file(dir / "sensorgate.yaml", yaml);
-  return load_config(dir / "sensorgate.yaml");
+  return load_file(dir / "sensorgate.yaml");
 }
 
 }  // namespace
@@ -114,11 +115,13 @@ TEST_CASE("the mqtt password and the http token are read from their files") {
                                "    subscriptions: [{filter: a/+}]\n"
                                "  - {name: ingest, type: http, token_file: ingest.token}\n");
   REQUIRE(outcome.ok());
-  const auto& mqtt = std::get<MqttAdapter>(outcome.config->adapters[0].settings);
+  const auto& mqtt =
+      sensorgate::config::settings_of<sensorgate::mqtt::MqttSettings>(outcome.config->adapters[0]);
   CHECK(mqtt.username == "gw");
   CHECK(mqtt.password_file == dir / "mqtt.password");
   CHECK(mqtt.password == "pw");
-  const auto& http = std::get<HttpAdapter>(outcome.config->adapters[1].settings);
+  const auto& http =
+      sensorgate::config::settings_of<sensorgate::http::HttpSettings>(outcome.config->adapters[1]);
   CHECK(http.token_file == dir / "ingest.token");
   CHECK(http.token == "tok");
 }

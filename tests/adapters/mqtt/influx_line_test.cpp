@@ -126,15 +126,15 @@ TEST_CASE("one bad line rejects the whole body, naming the line") {
 TEST_CASE("line timestamps follow the given unit") {
   LineReadingOptions options;
   options.fallback_device = "d";
-  options.timestamp_unit = config::TimestampUnit::kSeconds;
+  options.timestamp_unit = formats::TimestampUnit::kSeconds;
   auto seconds = influx_lines_to_readings("m v=1 1700000000", options);
   REQUIRE(seconds.ok());
   CHECK(seconds->at(0).ts_ns == 1700000000000000000);
-  options.timestamp_unit = config::TimestampUnit::kAuto;
+  options.timestamp_unit = formats::TimestampUnit::kAuto;
   auto millis = influx_lines_to_readings("m v=1 1700000000123", options);
   REQUIRE(millis.ok());
   CHECK(millis->at(0).ts_ns == 1700000000123000000);
-  options.timestamp_unit = config::TimestampUnit::kSeconds;
+  options.timestamp_unit = formats::TimestampUnit::kSeconds;
   auto too_far = influx_lines_to_readings("m v=1 1700000000000000000", options);
   REQUIRE_FALSE(too_far.ok());
   CHECK(too_far.error().code == RejectReason::kBadTimestamp);

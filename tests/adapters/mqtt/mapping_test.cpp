@@ -6,20 +6,19 @@ namespace sensorgate::mqtt {
 namespace {
 
 using adapters::RejectReason;
-using config::PayloadFormat;
-using config::TimestampUnit;
+using formats::TimestampUnit;
+using mqtt::PayloadFormat;
 
 constexpr std::int64_t kReceiveNs = 1'800'000'000'000'000'000;
 
-config::MqttSubscription subscription(std::string filter,
-                                      PayloadFormat payload = PayloadFormat::kJson) {
-  config::MqttSubscription sub;
+mqtt::Subscription subscription(std::string filter, PayloadFormat payload = PayloadFormat::kJson) {
+  mqtt::Subscription sub;
   sub.filter = std::move(filter);
   sub.payload = payload;
   return sub;
 }
 
-Mapping make_mapping(std::vector<config::MqttSubscription> subs, MappingOptions options = {}) {
+Mapping make_mapping(std::vector<mqtt::Subscription> subs, MappingOptions options = {}) {
   auto mapping = Mapping::create(subs, options);
   REQUIRE(mapping.ok());
   return std::move(mapping).value();

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/clock.hpp"
-#include "gateway/health_watch.hpp"
+#include "gateway/daemon/health_watch.hpp"
 
 namespace sensorgate::gateway {
 namespace {

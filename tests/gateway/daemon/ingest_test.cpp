@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "buffer/buffer.hpp"
-#include "gateway/ingest.hpp"
+#include "gateway/daemon/ingest.hpp"
 #include "support/temp_dir.hpp"
 #include "support/wait.hpp"
 

@@ -1,4 +1,4 @@
-#include "gateway/alert_dispatcher.hpp"
+#include "gateway/daemon/alert_dispatcher.hpp"
 
 #include "core/log.hpp"
 
@@ -17,8 +17,12 @@ buffer::AlertRow to_alert_row(const rules::AlertEvent& event) {
 }
 
 AlertDispatcher::AlertDispatcher(buffer::Buffer& buffer, std::string alerts_topic,
-                                 LocalPublish publish)
-    : buffer_(buffer), alerts_topic_(std::move(alerts_topic)), publish_(std::move(publish)) {
+                                 adapters::AlertPublisher* publisher, std::size_t max_queued)
+    : buffer_(buffer),
+      alerts_topic_(std::move(alerts_topic)),
+      publisher_(publisher),
+      max_queued_(max_queued),
+      loss_log_(LogLevel::kError, std::string(kComponent)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -30,11 +34,27 @@ void AlertDispatcher::dispatch(std::vector<rules::AlertEvent> events) {
   if (events.empty()) return;
   std::lock_guard lock(mutex_);
   if (stopping_) {
-    log_error(kComponent, std::to_string(events.size()) + " alert events after stop were dropped");
+    losses_.after_stop += events.size();
+    loss_log_.log(std::to_string(events.size()) + " alert event(s) raised after stop are lost (" +
+                  std::to_string(losses_.after_stop) + " in all)");
     return;
   }
-  for (auto& event : events) queue_.push_back(std::move(event));
+  for (auto& event : events) {
+    if (queue_.size() >= max_queued_) {
+      ++losses_.queue_full;
+      loss_log_.log("alert " + event.rule + " on " + event.device +
+                    " is lost: " + std::to_string(max_queued_) + " alert events wait already (" +
+                    std::to_string(losses_.queue_full) + " lost in all)");
+      continue;
+    }
+    queue_.push_back(std::move(event));
+  }
   queued_.notify_one();
+}
+
+AlertLosses AlertDispatcher::losses() const {
+  std::lock_guard lock(mutex_);
+  return losses_;
 }
 
 void AlertDispatcher::stop() {
@@ -61,8 +81,8 @@ void AlertDispatcher::run() {
 
 void AlertDispatcher::handle(const rules::AlertEvent& event) {
   const std::string json = rules::encode_alert_json(event);
-  if (!event.mqtt_topic.empty() && publish_) {
-    if (!publish_(event.mqtt_topic, json)) {
+  if (!event.mqtt_topic.empty() && publisher_ != nullptr) {
+    if (!publisher_->publish_alert(event.mqtt_topic, json)) {
       log_warning(kComponent, "could not publish alert " + event.rule + " on " + event.mqtt_topic +
                                   " (MQTT not connected); it is stored and goes to Kafka");
     }
@@ -75,8 +95,14 @@ void AlertDispatcher::handle(const rules::AlertEvent& event) {
           " on " + event.device + "/" + event.metric + ": " + event.message);
   const buffer::Record record{alerts_topic_, event.device, event.ts_ns, json};
   if (const auto stored = buffer_.append_alert(to_alert_row(event), record); !stored.ok()) {
-    log_error(kComponent, "could not store alert " + event.rule + " on " + event.device + ": " +
-                              stored.error().message);
+    std::uint64_t lost = 0;
+    {
+      std::lock_guard lock(mutex_);
+      lost = ++losses_.store_failed;
+    }
+    loss_log_.log("alert " + event.rule + " on " + event.device + " is lost, it could not be " +
+                  "stored: " + stored.error().message + " (" + std::to_string(lost) +
+                  " lost in all)");
   }
 }
 

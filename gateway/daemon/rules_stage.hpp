@@ -5,8 +5,8 @@
 
 #include <vector>
 
-#include "gateway/alert_dispatcher.hpp"
-#include "gateway/ingest.hpp"
+#include "gateway/daemon/alert_dispatcher.hpp"
+#include "gateway/daemon/ingest.hpp"
 #include "gateway/rules/engine.hpp"
 
 namespace sensorgate::gateway {

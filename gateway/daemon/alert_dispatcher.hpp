@@ -2,38 +2,50 @@
 // them. For each event, on its own thread ("alerts") and in order: published at once on the
 // local MQTT topic when the rule names one (so alarms work without the uplink), logged, stored in
 // the alerts table and buffered for kafka.alerts_topic keyed by device, in one commit.
-// dispatch() only queues, so the ingest path never waits on I/O. Thread-safe.
+// dispatch() only queues, so the ingest path never waits on I/O; the queue is bounded, and an
+// event that finds it full, arrives after stop() or cannot be stored is counted as lost with its
+// reason and logged (rate-limited). Thread-safe.
 #pragma once
 
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
-#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "adapters/adapter.hpp"
 #include "buffer/buffer.hpp"
+#include "core/log.hpp"
 #include "gateway/rules/alert.hpp"
 
 namespace sensorgate::gateway {
 
-// Publishes a payload on a local MQTT topic (QoS 1, not retained); false when it could not.
-using LocalPublish = std::function<bool(const std::string& topic, const std::string& payload)>;
+// Alert events that were not stored, by reason.
+struct AlertLosses {
+  std::uint64_t queue_full = 0;    // dispatched while max_queued events waited
+  std::uint64_t after_stop = 0;    // dispatched after stop()
+  std::uint64_t store_failed = 0;  // the buffer refused them (I/O, full with on_full: reject)
+};
 
 class AlertDispatcher {
  public:
-  // `buffer` must outlive the dispatcher. `publish` may be empty (no MQTT adapter).
-  AlertDispatcher(buffer::Buffer& buffer, std::string alerts_topic, LocalPublish publish);
+  // `buffer` and `publisher` (nullptr: no adapter can publish alerts) must outlive the
+  // dispatcher. At most `max_queued` events wait to be handled.
+  AlertDispatcher(buffer::Buffer& buffer, std::string alerts_topic,
+                  adapters::AlertPublisher* publisher, std::size_t max_queued = 10'000);
   ~AlertDispatcher();
   AlertDispatcher(const AlertDispatcher&) = delete;
   AlertDispatcher& operator=(const AlertDispatcher&) = delete;
 
   void dispatch(std::vector<rules::AlertEvent> events);
 
-  // Handles what is queued, then ends the thread. Later events are dropped with a log line.
+  // Handles what is queued, then ends the thread. Later events are counted in after_stop.
   void stop();
+
+  AlertLosses losses() const;
 
  private:
   void run();
@@ -41,12 +53,15 @@ class AlertDispatcher {
 
   buffer::Buffer& buffer_;
   const std::string alerts_topic_;
-  const LocalPublish publish_;
+  adapters::AlertPublisher* const publisher_;
+  const std::size_t max_queued_;
+  RateLimitedLog loss_log_;
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable queued_;
   std::deque<rules::AlertEvent> queue_;
   bool stopping_ = false;
+  AlertLosses losses_;
   std::thread thread_;
 };
 

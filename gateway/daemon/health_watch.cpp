@@ -1,4 +1,4 @@
-#include "gateway/health_watch.hpp"
+#include "gateway/daemon/health_watch.hpp"
 
 #include "core/units.hpp"
 

@@ -1,4 +1,4 @@
-#include "gateway/ingest.hpp"
+#include "gateway/daemon/ingest.hpp"
 
 #include "core/log.hpp"
 #include "core/reading_json.hpp"

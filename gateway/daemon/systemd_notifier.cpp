@@ -1,4 +1,4 @@
-#include "gateway/systemd_notifier.hpp"
+#include "gateway/daemon/systemd_notifier.hpp"
 
 #include <systemd/sd-daemon.h>
 

@@ -1,6 +1,7 @@
-// The daemon behind `sensorgate run`: wires adapters -> mapping -> rules -> buffer -> forwarder,
-// reports to systemd, and runs until SIGTERM/SIGINT. SIGHUP reloads the adapters' mappings from
-// the config file, or logs why not and keeps the running ones.
+// The daemon behind `sensorgate run`: checks the config as `sensorgate check` does
+// (gateway/config_check.hpp), builds and starts a Gateway (gateway/daemon/gateway.hpp), reports
+// to systemd, and runs until SIGTERM/SIGINT. SIGHUP reloads the adapters' mappings from the
+// config file, or logs why not and keeps the running ones.
 //
 // Threads: the calling thread handles signals and the once-a-second tick (absent_for rules,
 // the gateway's own alerts, the systemd watchdog); each part runs its own named threads.

@@ -1,0 +1,14 @@
+#include "adapters/mqtt/mqtt_type.hpp"
+
+#include "adapters/mqtt/mqtt_adapter.hpp"
+
+namespace sensorgate::mqtt {
+
+std::unique_ptr<adapters::Adapter> create_adapter(const config::AdapterConfig& adapter,
+                                                  const adapters::AdapterEnvironment& environment) {
+  MqttSettings settings = config::settings_of<MqttSettings>(adapter);
+  settings.client_id = effective_client_id(settings, adapter, environment.config);
+  return std::make_unique<MqttAdapter>(adapter.name, std::move(settings), environment.clock);
+}
+
+}  // namespace sensorgate::mqtt

@@ -1,0 +1,92 @@
+#include "gateway/daemon/daemon.hpp"
+
+#include <signal.h>
+
+#include <chrono>
+#include <iostream>
+
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "gateway/config_check.hpp"
+#include "gateway/daemon/gateway.hpp"
+#include "gateway/daemon/systemd_notifier.hpp"
+
+namespace sensorgate::gateway {
+namespace {
+
+constexpr std::string_view kComponent = "gateway";
+constexpr auto kTick = std::chrono::seconds(1);
+constexpr int kExitOk = 0, kExitRuntime = 1, kExitConfig = 2;
+
+LogLevel log_level_of(const std::string& name) {
+  if (name == "debug") return LogLevel::kDebug;
+  if (name == "warning") return LogLevel::kWarning;
+  if (name == "error") return LogLevel::kError;
+  return LogLevel::kInfo;
+}
+
+int exit_code_of(GatewayError error) {
+  switch (error) {
+    case GatewayError::kConfig:
+      return kExitConfig;
+    case GatewayError::kRuntime:
+      return kExitRuntime;
+  }
+  return kExitRuntime;
+}
+
+}  // namespace
+
+int run_daemon(const std::filesystem::path& config_file) {
+  // Signals are taken by this thread only (sigtimedwait); every thread started later inherits
+  // the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto outcome = load_checked_config(config_file);
+  for (const auto& diagnostic : outcome.diagnostics) std::cerr << diagnostic.to_string() << '\n';
+  if (!outcome.ok()) {
+    std::cerr << config_file.string() << ": the config has errors, nothing started\n";
+    return kExitConfig;
+  }
+  set_log_level(log_level_of(outcome.config->gateway.log_level));
+  SystemClock clock;
+  SystemdNotifier notifier;
+
+  auto created = Gateway::create(std::move(*outcome.config), clock);
+  if (!created.ok()) {
+    log_error(kComponent, created.error().message);
+    return exit_code_of(created.error().code);
+  }
+  Gateway& gateway = *created.value();
+  if (const auto started = gateway.start(); !started.ok()) {
+    log_error(kComponent, started.error().message);
+    (void)gateway.stop();
+    return exit_code_of(started.error().code);
+  }
+  log_info(kComponent, gateway.describe());
+  notifier.ready("running");
+
+  const auto watchdog_interval = notifier.watchdog_interval();
+  for (;;) {
+    const timespec timeout{std::chrono::duration_cast<std::chrono::seconds>(kTick).count(), 0};
+    const int signal = sigtimedwait(&signals, nullptr, &timeout);
+    if (signal == SIGTERM || signal == SIGINT) {
+      log_info(kComponent, std::string(signal == SIGTERM ? "SIGTERM" : "SIGINT") + ": stopping");
+      break;
+    }
+    if (signal == SIGHUP) gateway.reload(config_file);
+    const std::string status = gateway.tick();
+    if (!status.empty()) notifier.status(status);
+    if (watchdog_interval) notifier.watchdog();
+  }
+
+  notifier.stopping();
+  return gateway.stop() == 0 ? kExitOk : kExitRuntime;
+}
+
+}  // namespace sensorgate::gateway

@@ -1,0 +1,262 @@
+#include "gateway/daemon/gateway.hpp"
+
+#include "adapters/adapter_types.hpp"
+#include "core/log.hpp"
+#include "core/units.hpp"
+#include "gateway/config_check.hpp"
+#include "gateway/daemon/alert_dispatcher.hpp"
+#include "gateway/daemon/forwarder_options.hpp"
+#include "gateway/daemon/health_watch.hpp"
+#include "gateway/daemon/ingest.hpp"
+#include "gateway/daemon/rules_stage.hpp"
+#include "gateway/kafka/forwarder.hpp"
+#include "gateway/rules/engine.hpp"
+
+namespace sensorgate::gateway {
+namespace {
+
+constexpr std::string_view kComponent = "gateway";
+constexpr auto kAdapterStopDeadline = std::chrono::seconds(5);
+constexpr auto kIngestStopDeadline = std::chrono::seconds(10);
+// How long an adapter may be down before the adapter_down alert fires.
+constexpr auto kAdapterDownAfter = std::chrono::seconds(30);
+
+buffer::Options buffer_options(const config::BufferSection& section) {
+  buffer::Options options;
+  options.path = section.path;
+  options.max_bytes = section.max_bytes;
+  options.on_full = section.on_full == config::OnFull::kReject ? buffer::OnFull::kReject
+                                                               : buffer::OnFull::kDropOldest;
+  options.durability = section.durability == config::Durability::kPower
+                           ? buffer::Durability::kPower
+                           : buffer::Durability::kProcess;
+  options.commit_interval = section.commit_interval;
+  options.commit_max_rows = section.commit_max_rows;
+  return options;
+}
+
+Error<GatewayError> runtime_error(std::string message) {
+  return make_error(GatewayError::kRuntime, std::move(message));
+}
+
+std::string describe_adapter(const RunningAdapter& running) {
+  return running.config.name + " (" + running.config.type + ")";
+}
+
+// "plant-mqtt: 11000 messages, 1000 readings, rejected: bad_json 3000, missing_field 3000"
+std::string describe_counters(const std::string& name, const adapters::AdapterCounters& counters) {
+  std::string text = name + ": " + std::to_string(counters.messages_received) + " messages, " +
+                     std::to_string(counters.readings_received) + " readings, rejected: ";
+  bool any = false;
+  for (const auto& [reason, count] : counters.rejected) {
+    if (count == 0) continue;
+    text += (any ? ", " : "") + std::string(adapters::reject_reason_name(reason)) + " " +
+            std::to_string(count);
+    any = true;
+  }
+  return text + (any ? "" : "none");
+}
+
+std::vector<rules::FiringKey> firing_keys(buffer::Buffer& buffer) {
+  std::vector<rules::FiringKey> keys;
+  const auto firing = buffer.firing_alerts();
+  if (!firing.ok()) {
+    log_error(kComponent, "cannot read the firing alerts: " + firing.error().message);
+    return keys;
+  }
+  for (const auto& row : *firing) keys.push_back({row.rule, row.device, row.metric});
+  return keys;
+}
+
+bool is_gateway_rule(const std::string& rule) {
+  return rule == HealthWatch::kBufferFull || rule == HealthWatch::kKafkaUnreachable ||
+         rule == HealthWatch::kAdapterDown;
+}
+
+}  // namespace
+
+Gateway::Gateway(config::Config config, const Clock& clock)
+    : config_(std::move(config)), clock_(clock) {}
+
+Gateway::~Gateway() {
+  if (!stopped_) (void)stop();
+}
+
+Result<std::unique_ptr<Gateway>, GatewayError> Gateway::create(config::Config config,
+                                                               const Clock& clock) {
+  std::unique_ptr<Gateway> gateway(new Gateway(std::move(config), clock));
+  const config::Config& cfg = gateway->config_;
+
+  auto opened = buffer::Buffer::open(buffer_options(cfg.buffer));
+  if (!opened.ok()) return runtime_error(opened.error().message);
+  gateway->buffer_ = std::move(opened).value();
+
+  auto forwarder = kafka::Forwarder::create(forwarder_options(cfg), *gateway->buffer_);
+  if (!forwarder.ok()) {
+    const bool config_error = forwarder.error().code == kafka::ForwarderError::kInvalidProperty ||
+                              forwarder.error().code == kafka::ForwarderError::kConflictingProperty;
+    return make_error(config_error ? GatewayError::kConfig : GatewayError::kRuntime,
+                      forwarder.error().message);
+  }
+  gateway->forwarder_ = std::move(forwarder).value();
+
+  gateway->engine_ = std::make_unique<rules::RulesEngine>(cfg.rules, clock);
+  gateway->health_ = std::make_unique<HealthWatch>(
+      cfg.gateway.id, cfg.kafka.unreachable_alert_after, kAdapterDownAfter, clock);
+  const auto firing = firing_keys(*gateway->buffer_);
+  gateway->health_->restore_firing(firing);
+  for (const auto& gone : gateway->engine_->restore_firing(firing)) {
+    if (is_gateway_rule(gone.rule)) continue;
+    log_warning(kComponent, "alert " + gone.rule + " on " + gone.device + "/" + gone.metric +
+                                " was firing, but no such rule matches it any more");
+  }
+
+  const adapters::AdapterEnvironment environment{gateway->config_, clock};
+  adapters::AlertPublisher* publisher = nullptr;
+  for (const config::AdapterConfig& adapter_config : cfg.adapters) {
+    auto created = adapters::create_adapter(adapter_config, environment);
+    if (!created.ok()) return make_error(GatewayError::kConfig, created.error().message);
+    RunningAdapter running{adapter_config, std::move(created).value()};
+    if (publisher == nullptr) publisher = running.adapter->alert_publisher();
+    gateway->adapters_.push_back(std::move(running));
+  }
+  gateway->dispatcher_ =
+      std::make_unique<AlertDispatcher>(*gateway->buffer_, cfg.kafka.alerts_topic, publisher);
+  gateway->rules_stage_ = std::make_unique<RulesStage>(*gateway->engine_, *gateway->dispatcher_);
+  gateway->ingest_ = std::make_unique<IngestPipeline>(*gateway->buffer_, cfg.kafka.topic,
+                                                      gateway->rules_stage_.get());
+  return gateway;
+}
+
+Status<GatewayError> Gateway::start() {
+  forwarder_->start();
+  forwarder_started_ = true;
+  for (RunningAdapter& running : adapters_) {
+    if (const auto started = running.adapter->start(*ingest_); !started.ok()) {
+      return make_error(GatewayError::kConfig,
+                        "adapter " + running.config.name + ": " + started.error().message);
+    }
+  }
+  return {};
+}
+
+std::string Gateway::describe() const {
+  std::string adapters_text;
+  for (const RunningAdapter& running : adapters_) {
+    adapters_text += (adapters_text.empty() ? "" : ", ") + describe_adapter(running);
+  }
+  const auto backlog = buffer_->stats();
+  return "sensorgate " + config_.gateway.id + " running: buffer " + config_.buffer.path.string() +
+         " (" + (backlog.ok() ? std::to_string(backlog->pending) : std::string("?")) +
+         " pending, cap " + format_size(config_.buffer.max_bytes) + "), kafka " +
+         config_.kafka.brokers + " (topic " + config_.kafka.topic + ", alerts " +
+         config_.kafka.alerts_topic +
+         "), adapters: " + (adapters_text.empty() ? std::string("none") : adapters_text) +
+         ", rules: " + std::to_string(config_.rules.size());
+}
+
+std::string Gateway::tick() {
+  dispatcher_->dispatch(engine_->on_tick());
+  HealthSample sample;
+  std::string status;
+  if (const auto stats = buffer_->stats(); stats.ok()) {
+    sample.pending_bytes = stats->pending_bytes;
+    sample.dropped_total = stats->dropped_total;
+    status = std::to_string(stats->pending) + " readings pending";
+  }
+  sample.max_bytes = config_.buffer.max_bytes.count;
+  sample.refused_total = ingest_->counters().rejected_full;
+  const auto kafka_stats = forwarder_->stats();
+  sample.kafka_up = kafka_stats.kafka_up;
+  sample.kafka_down_since_ns = kafka_stats.down_since_ns;
+  for (const RunningAdapter& running : adapters_) {
+    sample.adapters_up[running.config.name] = running.adapter->health().up;
+  }
+  dispatcher_->dispatch(health_->check(sample));
+  return status;
+}
+
+void Gateway::reload(const std::filesystem::path& config_file) {
+  log_info(kComponent, "SIGHUP: reloading mappings from " + config_file.string());
+  const auto outcome = load_checked_config(config_file);
+  for (const auto& diagnostic : outcome.diagnostics) {
+    log_warning(kComponent, "reload: " + diagnostic.to_string());
+  }
+  if (!outcome.ok()) {
+    log_error(kComponent, "reload refused, the config has errors; keeping the running mappings");
+    return;
+  }
+  for (RunningAdapter& running : adapters_) {
+    const config::AdapterConfig* fresh = nullptr;
+    for (const auto& candidate : outcome.config->adapters) {
+      if (candidate.name == running.config.name) fresh = &candidate;
+    }
+    if (fresh == nullptr || fresh->type != running.config.type) {
+      log_warning(kComponent, "reload: adapter " + running.config.name +
+                                  " was removed or changed type; that takes a restart, keeping it");
+      continue;
+    }
+    adapters::MappingReloader* reloader = running.adapter->mapping_reloader();
+    if (reloader == nullptr) {
+      log_warning(kComponent, "reload: adapter " + running.config.name + " (" +
+                                  running.config.type +
+                                  ") cannot change while running; its changes take a restart");
+      continue;
+    }
+    if (const auto reloaded = reloader->reload(*fresh); !reloaded.ok()) {
+      log_error(kComponent, "reload: adapter " + running.config.name + ": " +
+                                reloaded.error().message + "; keeping its running mappings");
+      continue;
+    }
+    running.config = *fresh;
+    log_info(kComponent, "reload: adapter " + running.config.name + " has its new mappings");
+  }
+  for (const auto& candidate : outcome.config->adapters) {
+    bool known = false;
+    for (const RunningAdapter& running : adapters_) {
+      known = known || running.config.name == candidate.name;
+    }
+    if (!known) {
+      log_warning(kComponent,
+                  "reload: new adapter " + candidate.name + " starts at the next restart");
+    }
+  }
+}
+
+int Gateway::stop() {
+  if (stopped_) return 0;
+  stopped_ = true;
+  for (RunningAdapter& running : adapters_) {
+    running.adapter->stop(kAdapterStopDeadline);
+    log_info(kComponent, describe_counters(running.config.name, running.adapter->counters()));
+  }
+  if (ingest_) ingest_->stop(kIngestStopDeadline);
+  if (dispatcher_) {
+    dispatcher_->stop();
+    const AlertLosses lost = dispatcher_->losses();
+    if (lost.queue_full + lost.after_stop + lost.store_failed > 0) {
+      log_error(kComponent, "alert events lost: " + std::to_string(lost.queue_full) +
+                                " queue_full, " + std::to_string(lost.after_stop) +
+                                " after_stop, " + std::to_string(lost.store_failed) +
+                                " store_failed");
+    }
+  }
+  bool clean = true;
+  if (forwarder_ && forwarder_started_) {
+    const auto deadline = std::chrono::steady_clock::now() + config_.kafka.flush_timeout;
+    if (const auto stopped = forwarder_->stop(deadline); !stopped.ok()) {
+      log_error(kComponent, stopped.error().message);
+      clean = false;
+    }
+  }
+  if (buffer_) {
+    const auto left = buffer_->stats();
+    buffer_->close();
+    log_info(kComponent, "stopped; " +
+                             (left.ok() ? std::to_string(left->pending) : std::string("?")) +
+                             " readings wait in the buffer for the next start");
+  }
+  return clean ? 0 : 1;
+}
+
+}  // namespace sensorgate::gateway
