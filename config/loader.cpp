@@ -139,10 +139,12 @@ LoadOutcome load_config_text(std::string_view yaml, const std::filesystem::path&
   }
   if (documents.size() > 1) {
     const YAML::Mark at = documents[1].Mark();
+    const int line = at.is_null() ? 0 : at.line + 1;
     outcome.diagnostics.push_back(file_error(
-        name, at.is_null() ? 0 : at.line + 1, at.is_null() ? 0 : at.column + 1,
+        name, line, line == 0 ? 0 : at.column + 1,
         "the file holds " + std::to_string(documents.size()) +
-            " YAML documents; sensorgate reads one: remove everything after the second ---"));
+            " YAML documents; sensorgate reads one: remove the second" +
+            (line > 1 ? " (from the --- on line " + std::to_string(line - 1) + ")" : "")));
     return outcome;
   }
   const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <utility>
 
+#include "core/utf8.hpp"
+
 namespace sensorgate::config {
 namespace {
 
@@ -40,8 +42,30 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+std::string escaped_byte(char c) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const auto byte = static_cast<unsigned char>(c);
+  return std::string("\\x") + kHex[byte >> 4] + kHex[byte & 0xf];
+}
+
+// Quoted for a message; control characters and bytes that are not UTF-8 shown as \xNN, so a
+// message never carries them to the terminal or the journal.
 std::string in_quotes(std::string_view text) {
-  return "\"" + std::string(text) + "\"";
+  std::string out = "\"";
+  while (!text.empty()) {
+    const std::size_t bad = first_invalid_utf8(text);
+    for (char c : text.substr(0, bad)) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        out += escaped_byte(c);
+      } else {
+        out += c;
+      }
+    }
+    if (bad == text.size()) break;
+    out += escaped_byte(text[bad]);
+    text.remove_prefix(bad + 1);
+  }
+  return out + "\"";
 }
 
 std::string did_you_mean(std::string_view word, std::span<const std::string_view> candidates) {

@@ -1,7 +1,9 @@
 // Key tables of the small sections: gateway, buffer and http.
+#include <algorithm>
 #include <array>
 
 #include "config/sections.hpp"
+#include "core/utf8.hpp"
 
 namespace sensorgate::config {
 namespace {
@@ -12,13 +14,22 @@ constexpr std::array<EnumName<OnFull>, 2> kOnFull{
 constexpr std::array<EnumName<Durability>, 2> kDurability{
     {{"process", Durability::kProcess}, {"power", Durability::kPower}}};
 
+// The id goes into Kafka headers, JSON alert events and MQTT client ids, which all need UTF-8.
+bool is_gateway_id(std::string_view text) {
+  return !text.empty() && text.size() <= 200 && is_valid_utf8(text) &&
+         std::none_of(text.begin(), text.end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+}
+const TextRule kGatewayId{"UTF-8 text of 1 to 200 bytes without control characters", is_gateway_id};
+
 }  // namespace
 
 const KeyTable<GatewaySection>& gateway_keys() {
   using S = GatewaySection;
   static const KeyTable<S> table{
       text_key("id", &S::id,
-               "Names this gateway in every Kafka record and alert, and in MQTT client ids.")
+               "Names this gateway in every Kafka record and alert, and in MQTT client ids.",
+               kGatewayId)
           .by_default("the host name"),
       path_key("data_dir", &S::data_dir, "Directory of the buffer database."),
       word_choice_key("log_level", &S::log_level, kLogLevels,

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "config/sections.hpp"
+#include "core/host_port.hpp"
 
 namespace sensorgate::config {
 namespace {
@@ -10,6 +11,48 @@ namespace {
 // Properties the gateway sets from its own keys; setting them again would be ambiguous.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 1> kOwnedProperties{
     {{"bootstrap.servers", "kafka.brokers"}}};
+
+// Properties whose values are secrets (librdkafka marks them sensitive): they belong in
+// kafka.secrets, read from a file, so that the config file can be shared and shown by `check`.
+constexpr std::array<std::string_view, 6> kSensitiveProperties{"sasl.password",
+                                                               "ssl.key.password",
+                                                               "ssl.key.pem",
+                                                               "ssl.keystore.password",
+                                                               "sasl.oauthbearer.client.secret",
+                                                               "sasl.oauthbearer.config"};
+
+bool is_sensitive(std::string_view key) {
+  return std::find(kSensitiveProperties.begin(), kSensitiveProperties.end(), key) !=
+             kSensitiveProperties.end() ||
+         key.find("password") != std::string_view::npos ||
+         key.find("secret") != std::string_view::npos;
+}
+
+// One bootstrap broker: host:port or host, optionally after a protocol ("SSL://host:9093"), as
+// librdkafka reads bootstrap.servers.
+bool is_broker(std::string_view text) {
+  if (const std::size_t scheme = text.find("://"); scheme != std::string_view::npos) {
+    text.remove_prefix(scheme + 3);
+  }
+  if (text.empty()) return false;
+  const bool has_port = text.back() != ']' && text.find(':') != std::string_view::npos;
+  return parse_host_port(has_port ? std::string(text) : std::string(text) + ":9092").has_value();
+}
+
+// "host:port,host:port": every entry a broker, none empty.
+bool is_broker_list(std::string_view text) {
+  if (text.empty()) return false;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = text.find(',', start);
+    const std::string_view entry = text.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    if (!is_broker(entry)) return false;
+    if (comma == std::string_view::npos) return true;
+    start = comma + 1;
+  }
+}
+const TextRule kBrokerList{"brokers as host:port,host:port (no spaces)", is_broker_list};
 
 template <class Pairs>
 bool contains(const Pairs& pairs, const std::string& key) {
@@ -27,6 +70,13 @@ void parse_properties(Reader& reader, const YAML::Node& node, const std::string&
     if (owned != kOwnedProperties.end()) {
       reader.error(entry.key_node.Mark(), key_path,
                    "set by " + std::string(owned->second) + "; remove it here");
+      continue;
+    }
+    if (is_sensitive(entry.key)) {
+      reader.error(entry.key_node.Mark(), key_path,
+                   "is a secret and may not be written in the config; put it in a file (mode "
+                   "600) and name the file under kafka.secrets: {" +
+                       entry.key + ": /etc/sensorgate/" + entry.key + "}");
       continue;
     }
     if (contains(out.secrets, entry.key)) {
@@ -75,7 +125,8 @@ std::string show_pairs(const Pairs& pairs, std::string_view separator, Show show
 const KeyTable<KafkaSection>& kafka_keys() {
   using S = KafkaSection;
   static const KeyTable<S> table{
-      text_key("brokers", &S::brokers, "Bootstrap brokers, \"host:port,host:port\".").required(),
+      text_key("brokers", &S::brokers, "Bootstrap brokers, \"host:port,host:port\".", kBrokerList)
+          .required(),
       text_key("topic", &S::topic, "Topic of readings, unless a source names its own."),
       text_key("alerts_topic", &S::alerts_topic, "Topic of alert events."),
       make_key<S>(

@@ -87,17 +87,30 @@ TEST_CASE("an empty secret file is an error") {
                                    (dir / "token").string() + " is empty"});
 }
 
+TEST_CASE("a secret written inline under kafka.properties is refused, pointing to kafka.secrets") {
+  for (const std::string key : {"sasl.password", "ssl.key.password",
+                                "sasl.oauthbearer.client.secret", "ssl.keystore.password"}) {
+    const auto outcome = sensorgate::config::testing::load(
+        "kafka: {brokers: 'k:9092', properties: {" + key + ": hunter2}}\n");
+    CHECK(messages(outcome) ==
+          Lines{"sensorgate.yaml:1:41: error: kafka.properties." + key +
+                ": is a secret and may not be written in the config; put it in a file (mode 600) "
+                "and name the file under kafka.secrets: {" +
+                key + ": /etc/sensorgate/" + key + "}"});
+  }
+}
+
 TEST_CASE("a property set both inline and as a secret is an error naming both") {
   TempDir dir;
   write_secret(dir / "p", "x", 0600);
   const auto outcome = load_in(dir,
                                "kafka:\n"
                                "  brokers: k:9092\n"
-                               "  secrets: {sasl.password: p}\n"
-                               "  properties: {sasl.password: inline}\n");
+                               "  secrets: {sasl.username: p}\n"
+                               "  properties: {sasl.username: inline}\n");
   CHECK(messages(outcome) ==
         Lines{(dir / "sensorgate.yaml").string() +
-              ":4:16: error: kafka.properties.sasl.password: also set in kafka.secrets; keep it "
+              ":4:16: error: kafka.properties.sasl.username: also set in kafka.secrets; keep it "
               "in one place"});
 }
 
