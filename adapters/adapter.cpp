@@ -22,6 +22,10 @@ std::string_view reject_reason_name(RejectReason reason) {
       return "buffer_full";
     case RejectReason::kUnauthorized:
       return "unauthorized";
+    case RejectReason::kCommitFailed:
+      return "commit_failed";
+    case RejectReason::kStopping:
+      return "stopping";
   }
   return "unknown";
 }

@@ -33,6 +33,8 @@ enum class RejectReason {
   kTooLarge,      // message or body above the configured limit
   kBufferFull,    // buffer.on_full=reject and the buffer is at its cap
   kUnauthorized,  // HTTP token missing or wrong
+  kCommitFailed,  // the buffer could not commit (I/O, disk full): the readings are lost
+  kStopping,      // arrived while the gateway stopped, after the source was acknowledged
 };
 
 std::string_view reject_reason_name(RejectReason reason);

@@ -20,7 +20,7 @@ Result<std::vector<AlertRow>, BufferError> query_alerts(Database& db, const char
                             std::string(select.column_text(2)), std::string(select.column_text(3)),
                             std::string(select.column_text(4)), std::string(select.column_text(5)),
                             select.column_double(6), select.column_double(7),
-                            std::string(select.column_text(8))});
+                            std::string(select.column_text(8)), select.column_int(9)});
   }
   if (code != SQLITE_DONE) return sqlite_error(db, code, "reading alerts");
   return rows;

@@ -78,6 +78,7 @@ struct AlertRow {
   double value = 0;
   double threshold = 0;
   std::string message;
+  std::int64_t raised_at_ns = 0;  // the gateway's clock when it raised the event
 };
 
 struct GroupStats {

@@ -46,15 +46,17 @@ CREATE TABLE alerts(
   state TEXT NOT NULL,
   value REAL,
   threshold REAL,
-  message TEXT NOT NULL);
+  message TEXT NOT NULL,
+  raised_at_ns INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX alerts_by_series ON alerts(rule, device, metric, id);
 CREATE INDEX alerts_by_time ON alerts(ts_ns);
+CREATE INDEX alerts_by_raised ON alerts(raised_at_ns);
 PRAGMA application_id = 1397178950;
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 COMMIT;
 )sql";
 static_assert(kApplicationId == 1397178950, "kCreateSchema spells kApplicationId out");
-static_assert(kVersion == 1, "kCreateSchema spells kVersion out");
+static_assert(kVersion == 2, "kCreateSchema spells kVersion out");
 
 std::string left_untouched(const std::filesystem::path& path) {
   return "; it was left untouched. Point buffer.path at another file, or move " + path.string() +
@@ -131,6 +133,19 @@ Status<BufferError> prepare(Database& db, const std::filesystem::path& path, boo
                           std::to_string(*version) + ", newer than this sensorgate (" +
                           std::to_string(kVersion) +
                           "); it was left untouched. Upgrade sensorgate to read it");
+  }
+  if (*version < kVersion) {
+    if (read_only) {
+      return make_error(BufferError::kTooNew,
+                        "buffer file " + path.string() + " has schema version " +
+                            std::to_string(*version) + ", older than this sensorgate (" +
+                            std::to_string(kVersion) +
+                            "); start the daemon once (sensorgate run) to upgrade it");
+    }
+    if (auto status = db.exec(sql::kMigrateToVersion2); !status.ok()) {
+      (void)db.exec("ROLLBACK");
+      return status;
+    }
   }
   // Reading the aggregates touches every table's root page: a damaged file shows here.
   for (const char* probe : {sql::kSelectTotals, sql::kSelectNames, sql::kSelectOldestTs,

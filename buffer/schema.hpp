@@ -17,7 +17,7 @@
 namespace sensorgate::buffer::schema {
 
 inline constexpr std::int64_t kApplicationId = 0x53474246;  // "SGBF"
-inline constexpr std::int64_t kVersion = 1;
+inline constexpr std::int64_t kVersion = 2;
 
 enum class NameKind : std::int64_t { kTopic = 0, kDevice = 1 };
 
@@ -63,21 +63,30 @@ inline constexpr const char* kSelectOldestTs = "SELECT ts_ns FROM records ORDER 
 inline constexpr const char* kSelectNewestTs =
     "SELECT ts_ns FROM records ORDER BY seq DESC LIMIT 1";
 inline constexpr const char* kInsertAlert =
-    "INSERT INTO alerts(ts_ns, rule, device, metric, severity, state, value, threshold, message) "
-    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    "INSERT INTO alerts(ts_ns, rule, device, metric, severity, state, value, threshold, message, "
+    "raised_at_ns) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 // The history is bounded: rows older than the newest kAlertHistoryRows go.
 inline constexpr const char* kPruneAlerts =
     "DELETE FROM alerts WHERE id <= (SELECT max(id) FROM alerts) - ?1";
 inline constexpr std::int64_t kAlertHistoryRows = 100'000;
 inline constexpr const char* kSelectFiringAlerts =
     "SELECT a.ts_ns, a.rule, a.device, a.metric, a.severity, a.state, a.value, a.threshold, "
-    "a.message FROM alerts a WHERE a.id IN (SELECT max(id) FROM alerts GROUP BY rule, device, "
+    "a.message, a.raised_at_ns FROM alerts a WHERE a.id IN (SELECT max(id) FROM alerts GROUP BY "
+    "rule, device, "
     "metric) AND a.state = 'firing' ORDER BY a.rule, a.device, a.metric";
+// Events raised since ?1, and the latest event of every series still firing whenever it was
+// raised; firing first, then newest first.
 inline constexpr const char* kSelectAlertsSince =
-    "SELECT ts_ns, rule, device, metric, severity, state, value, threshold, message FROM alerts a "
-    "WHERE ts_ns >= ?1 ORDER BY (state = 'firing' AND id = (SELECT max(id) FROM alerts b WHERE "
-    "b.rule = a.rule AND b.device = a.device AND b.metric = a.metric)) DESC, ts_ns DESC, id DESC "
-    "LIMIT ?2";
+    "SELECT ts_ns, rule, device, metric, severity, state, value, threshold, message, "
+    "raised_at_ns FROM (SELECT a.*, (a.state = 'firing' AND a.id = (SELECT max(id) FROM alerts b "
+    "WHERE b.rule = a.rule AND b.device = a.device AND b.metric = a.metric)) AS still_firing "
+    "FROM alerts a) WHERE raised_at_ns >= ?1 OR still_firing ORDER BY still_firing DESC, "
+    "raised_at_ns DESC, id DESC LIMIT ?2";
+// Schema version 1 -> 2: alerts gain raised_at_ns (the old rows take their ts_ns).
+inline constexpr const char* kMigrateToVersion2 =
+    "BEGIN IMMEDIATE; ALTER TABLE alerts ADD COLUMN raised_at_ns INTEGER NOT NULL DEFAULT 0; "
+    "UPDATE alerts SET raised_at_ns = ts_ns; CREATE INDEX alerts_by_raised ON "
+    "alerts(raised_at_ns); PRAGMA user_version = 2; COMMIT;";
 inline constexpr const char* kFreePages = "PRAGMA freelist_count";
 inline constexpr const char* kPageCount = "PRAGMA page_count";
 inline constexpr const char* kIncrementalVacuum = "PRAGMA incremental_vacuum(2000)";

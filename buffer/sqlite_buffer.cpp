@@ -592,6 +592,7 @@ Status<BufferError> SqliteBuffer::insert_alert(const AlertRow& alert) {
   insert.bind(7, alert.value);
   insert.bind(8, alert.threshold);
   insert.bind(9, alert.message);
+  insert.bind(10, alert.raised_at_ns);
   if (const int code = insert.step(); code != SQLITE_DONE) {
     return sqlite_error(*writer_db_, code, "storing an alert");
   }

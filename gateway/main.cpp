@@ -9,7 +9,9 @@
 #include "gateway/cli/commands.hpp"
 #include "gateway/daemon/daemon.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   using namespace sensorgate::cli;
   CLI::App app{
       "sensorgate: an edge gateway that buffers sensor readings and forwards them to Kafka"};
@@ -62,4 +64,19 @@ int main(int argc, char** argv) {
   }
   if (*version) return version_command(std::cout);
   return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Last resort: whatever escapes a subcommand ends the process with one line and exit 1,
+  // never with an abort and a core dump in the journal.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& error) {
+    std::cerr << "sensorgate: internal error: " << error.what() << '\n';
+  } catch (...) {
+    std::cerr << "sensorgate: internal error (unknown exception)\n";
+  }
+  return sensorgate::cli::kExitRuntime;
 }

@@ -50,7 +50,6 @@ MqttAdapter::MqttAdapter(std::string name, MqttSettings settings, const Clock& c
       component_("mqtt[" + name_ + "]"),
       settings_(std::move(settings)),
       clock_(clock),
-      sink_log_(LogLevel::kError, component_),
       publish_listener_(std::make_unique<PublishListener>(nagle_, component_)) {
   for (std::size_t i = 0; i < kReasonCount; ++i) {
     reject_logs_[i] = std::make_unique<RateLimitedLog>(LogLevel::kWarning, component_);
@@ -231,9 +230,13 @@ void MqttAdapter::on_message(const ::mqtt::message& message) {
       reject(RejectReason::kBufferFull, topic, submitted.error().message);
       return;
     case adapters::IngestError::kFailed:
+      // Paho acknowledges when this callback returns: these readings are lost, and counted.
+      reject(RejectReason::kCommitFailed, topic,
+             std::to_string(count) + " reading(s) lost: " + submitted.error().message);
+      return;
     case adapters::IngestError::kStopping:
-      sink_log_.log("topic " + topic + ": " + std::to_string(count) +
-                    " reading(s) not stored: " + submitted.error().message);
+      reject(RejectReason::kStopping, topic,
+             std::to_string(count) + " reading(s) lost: " + submitted.error().message);
       return;
   }
 }

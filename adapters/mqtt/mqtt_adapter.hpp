@@ -101,7 +101,7 @@ class MqttAdapter final : public adapters::Adapter,
 
  private:
   static constexpr std::size_t kReasonCount =
-      static_cast<std::size_t>(adapters::RejectReason::kUnauthorized) + 1;
+      static_cast<std::size_t>(adapters::RejectReason::kStopping) + 1;
 
   void on_message(const ::mqtt::message& message);
   void on_connection_lost(const std::string& cause);
@@ -128,7 +128,6 @@ class MqttAdapter final : public adapters::Adapter,
   std::atomic<std::uint64_t> readings_received_{0};
   std::array<std::atomic<std::uint64_t>, kReasonCount> rejected_{};
   std::array<std::unique_ptr<RateLimitedLog>, kReasonCount> reject_logs_;
-  RateLimitedLog sink_log_;
 
   mutable std::mutex mutex_;  // guards what follows
   std::condition_variable wake_;

@@ -21,12 +21,14 @@ std::string number_text(double value) {
 
 std::string render_alerts_table(const std::vector<buffer::AlertRow>& alerts) {
   if (alerts.empty()) return "no alerts in this period\n";
-  Table table({"STATE", "SEVERITY", "TIME", "RULE", "DEVICE", "METRIC", "VALUE", "MESSAGE"},
+  Table table({"STATE", "SEVERITY", "RAISED", "RULE", "DEVICE", "METRIC", "VALUE", "READING TIME",
+               "MESSAGE"},
               {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft,
-               Align::kRight, Align::kLeft});
+               Align::kRight, Align::kLeft, Align::kLeft});
   for (const auto& alert : alerts) {
-    table.add_row({alert.state, alert.severity, format_rfc3339(alert.ts_ns), alert.rule,
-                   alert.device, alert.metric, number_text(alert.value), alert.message});
+    table.add_row({alert.state, alert.severity, format_rfc3339(alert.raised_at_ns), alert.rule,
+                   alert.device, alert.metric, number_text(alert.value),
+                   format_rfc3339(alert.ts_ns), alert.message});
   }
   return table.render(/*with_header=*/true);
 }
@@ -44,6 +46,7 @@ std::string render_alerts_json(const std::vector<buffer::AlertRow>& alerts) {
     event["threshold"] =
         std::isfinite(alert.threshold) ? nlohmann::ordered_json(alert.threshold) : nullptr;
     event["ts"] = format_rfc3339(alert.ts_ns);
+    event["raised_at"] = format_rfc3339(alert.raised_at_ns);
     event["message"] = alert.message;
     array.push_back(std::move(event));
   }

@@ -10,10 +10,11 @@ constexpr std::string_view kComponent = "alerts";
 }  // namespace
 
 buffer::AlertRow to_alert_row(const rules::AlertEvent& event) {
-  return buffer::AlertRow{
-      event.ts_ns,  event.rule,      event.device,
-      event.metric, event.severity,  std::string(rules::alert_state_name(event.state)),
-      event.value,  event.threshold, event.message};
+  return buffer::AlertRow{event.ts_ns,    event.rule,
+                          event.device,   event.metric,
+                          event.severity, std::string(rules::alert_state_name(event.state)),
+                          event.value,    event.threshold,
+                          event.message,  event.raised_at_ns};
 }
 
 AlertDispatcher::AlertDispatcher(buffer::Buffer& buffer, std::string alerts_topic,

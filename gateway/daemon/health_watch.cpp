@@ -46,6 +46,7 @@ rules::AlertEvent HealthWatch::event(const char* rule, const std::string& metric
   event.value = value;
   event.threshold = threshold;
   event.ts_ns = clock_.now_ns();
+  event.raised_at_ns = event.ts_ns;
   event.message = std::move(message);
   return event;
 }

@@ -64,6 +64,8 @@ std::string encode_alert_json(const AlertEvent& event) {
   append_json_number(out, event.threshold);
   out += ",\"ts\":\"";
   append_rfc3339(out, event.ts_ns);
+  out += "\",\"raised_at\":\"";
+  append_rfc3339(out, event.raised_at_ns);
   out += "\",\"message\":";
   append_json_string(out, event.message);
   out += '}';

@@ -29,6 +29,9 @@ struct AlertEvent {
   // threshold rules, `delta`, the window's `value`, or absent_for in seconds.
   double threshold = 0;
   std::int64_t ts_ns = 0;  // the reading's ts; the clock's time for absent_for
+  // The gateway's clock when it decided: what `alerts --since` filters on, since a reading's ts
+  // may be far in the past (a device with a wrong clock, backfilled data).
+  std::int64_t raised_at_ns = 0;
   std::string message;
   // The rule's `mqtt:` template expanded for this series; empty: publish nowhere locally. Not
   // part of the JSON.
@@ -36,8 +39,8 @@ struct AlertEvent {
 };
 
 // {"rule":…,"device":…,"metric":…,"severity":…,"state":"firing"|"resolved","value":…,
-// "threshold":…,"ts":"RFC 3339","message":…}, compact, in this key order. A non-finite value
-// is written as null.
+// "threshold":…,"ts":"RFC 3339","raised_at":"RFC 3339","message":…}, compact, in this key order. A
+// non-finite value is written as null.
 std::string encode_alert_json(const AlertEvent& event);
 
 // Replaces {rule}, {device}, {metric}, {severity}, {state}, {value} and {threshold} in

@@ -340,6 +340,7 @@ class RulesEngine::Impl {
     event.value = value;
     event.threshold = threshold;
     event.ts_ns = ts_ns;
+    event.raised_at_ns = clock_.now_ns();
     event.message = rule.config.message.empty() ? default_alert_message(rule.config, event)
                                                 : expand_alert_template(rule.config.message, event);
     if (!rule.config.mqtt.empty())

@@ -1,6 +1,8 @@
 // The alerts table: stored with their Kafka record, firing state for restarts, history reads.
 #include <catch2/catch.hpp>
 
+#include <sqlite3.h>
+
 #include "buffer/buffer.hpp"
 #include "buffer_test_util.hpp"
 #include "support/temp_dir.hpp"
@@ -8,7 +10,9 @@
 namespace sensorgate::testing {
 namespace {
 
-buffer::AlertRow alert(std::int64_t ts_ns, const std::string& device, const std::string& state) {
+// An event raised at `raised_at_ns` (default: the reading's time) for a reading of `ts_ns`.
+buffer::AlertRow alert(std::int64_t ts_ns, const std::string& device, const std::string& state,
+                       std::int64_t raised_at_ns = -1) {
   return buffer::AlertRow{ts_ns,
                           "boiler-overpressure",
                           device,
@@ -17,7 +21,8 @@ buffer::AlertRow alert(std::int64_t ts_ns, const std::string& device, const std:
                           state,
                           8.7,
                           8.5,
-                          "pressure of " + device + " is 8.7 > 8.5"};
+                          "pressure of " + device + " is 8.7 > 8.5",
+                          raised_at_ns < 0 ? ts_ns : raised_at_ns};
 }
 
 buffer::Record alert_record(const std::string& device) {
@@ -90,10 +95,67 @@ TEST_CASE("read_alerts lists what still fires first, then the rest newest first,
                                                                    {"boiler-5", "resolved"},
                                                                    {"boiler-2", "resolved"},
                                                                    {"boiler-5", "firing"}});
+  // From 250 on: what was raised since, and boiler-1, raised before but still firing.
   const auto recent = buffer::read_alerts(dir / "buffer.db", 250);
   REQUIRE(recent.ok());
-  REQUIRE(recent->size() == 3);
-  CHECK((*recent)[0].device == "boiler-3");
+  listed.clear();
+  for (const auto& row : *recent) listed.emplace_back(row.device, row.state);
+  CHECK(listed == std::vector<std::pair<std::string, std::string>>{{"boiler-3", "firing"},
+                                                                   {"boiler-1", "firing"},
+                                                                   {"boiler-4", "resolved"},
+                                                                   {"boiler-5", "resolved"}});
+}
+
+TEST_CASE("read_alerts filters on when an alert was raised, not on the reading's old time") {
+  TempDir dir;
+  auto buffer = open_buffer(options_in(dir));
+  constexpr std::int64_t kYear = 365LL * 24 * 3600 * 1'000'000'000;
+  constexpr std::int64_t kNow = 1'795'000'000'000'000'000;
+  // A backfilled reading stamped a year ago raised an alert now, and it resolved a moment later.
+  REQUIRE(buffer
+              ->append_alert(alert(kNow - kYear, "boiler-1", "firing", kNow - 2),
+                             alert_record("boiler-1"))
+              .ok());
+  REQUIRE(buffer
+              ->append_alert(alert(kNow - kYear + 1, "boiler-1", "resolved", kNow - 1),
+                             alert_record("boiler-1"))
+              .ok());
+  const auto last_hour = buffer::read_alerts(dir / "buffer.db", kNow - 3600'000'000'000);
+  REQUIRE(last_hour.ok());
+  REQUIRE(last_hour->size() == 2);
+  CHECK((*last_hour)[0].state == "resolved");
+  CHECK((*last_hour)[0].raised_at_ns == kNow - 1);
+  CHECK((*last_hour)[0].ts_ns == kNow - kYear + 1);
+}
+
+TEST_CASE("a buffer of schema version 1 is upgraded in place: its alerts keep their time") {
+  TempDir dir;
+  {
+    auto buffer = open_buffer(options_in(dir));
+    REQUIRE(buffer->append_alert(alert(100, "boiler-1", "firing"), alert_record("boiler-1")).ok());
+    REQUIRE(buffer->append(make_records("d", 0, 3)).ok());
+  }
+  {
+    // Back to what version 1 wrote.
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((dir / "buffer.db").c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db,
+                         "DROP INDEX alerts_by_raised; ALTER TABLE alerts DROP COLUMN raised_at_ns;"
+                         " PRAGMA user_version = 1;",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  const auto before = buffer::read_alerts(dir / "buffer.db", 0);
+  REQUIRE_FALSE(before.ok());
+  CHECK(before.error().message == "buffer file " + (dir / "buffer.db").string() +
+                                      " has schema version 1, older than this sensorgate (2); "
+                                      "start the daemon once (sensorgate run) to upgrade it");
+  auto buffer = open_buffer(options_in(dir));
+  CHECK(read_all(*buffer).size() == 4);  // three readings and the alert's record
+  const auto after = buffer::read_alerts(dir / "buffer.db", 0);
+  REQUIRE(after.ok());
+  REQUIRE(after->size() == 1);
+  CHECK((*after)[0].raised_at_ns == 100);
 }
 
 TEST_CASE("alerts are stored even when the buffer refuses readings at its cap") {

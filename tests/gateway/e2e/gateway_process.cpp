@@ -83,6 +83,10 @@ void GatewayProcess::kill() {
   (void)process_->wait(std::chrono::seconds(10));
 }
 
+void GatewayProcess::send_signal(int signal) {
+  process_->send_signal(signal);
+}
+
 std::string GatewayProcess::log() const {
   return std::filesystem::exists(log_file_) ? read_file(log_file_) : std::string();
 }

@@ -31,6 +31,7 @@ class GatewayProcess {
   // SIGTERM; returns the exit code.
   int stop();
   void kill();  // SIGKILL, as a crash
+  void send_signal(int signal);
   std::string log() const;
   const std::filesystem::path& config_file() const { return config_file_; }
   std::filesystem::path buffer_file() const { return config_.dir / "state" / "buffer.db"; }

@@ -20,6 +20,7 @@ AlertEvent boiler_event() {
   event.value = 8.7;
   event.threshold = 8.5;
   event.ts_ns = 1'795'000'000'123'000'000;
+  event.raised_at_ns = 1'795'000'001'000'000'000;
   event.message = "pressure of boiler-1 is 8.7 > 8.5";
   return event;
 }
@@ -31,14 +32,16 @@ TEST_CASE("an alert event encodes as the JSON of DESIGN.md, key for key") {
   CHECK(encode_alert_json(event) ==
         R"({"rule":"boiler-overpressure","device":"boiler-1","metric":"pressure",)"
         R"("severity":"critical","state":"firing","value":8.7,"threshold":8.5,)"
-        R"("ts":"2026-11-18T11:06:40.123Z","message":"pressure of boiler-1 is 8.7 > 8.5"})");
+        R"("ts":"2026-11-18T11:06:40.123Z","raised_at":"2026-11-18T11:06:41.000Z",)"
+        R"("message":"pressure of boiler-1 is 8.7 > 8.5"})");
   event.state = AlertState::kResolved;
   event.value = std::numeric_limits<double>::quiet_NaN();
   event.message = "say \"hi\"";
   CHECK(encode_alert_json(event) ==
         R"({"rule":"boiler-overpressure","device":"boiler-1","metric":"pressure",)"
         R"("severity":"critical","state":"resolved","value":null,"threshold":8.5,)"
-        R"("ts":"2026-11-18T11:06:40.123Z","message":"say \"hi\""})");
+        R"("ts":"2026-11-18T11:06:40.123Z","raised_at":"2026-11-18T11:06:41.000Z",)"
+        R"("message":"say \"hi\""})");
 }
 
 TEST_CASE("templates replace device, metric, rule and the numbers, and keep unknown braces") {
