@@ -162,4 +162,14 @@ Status<BufferError> configure_writer(Database& db, Durability durability) {
   return {};
 }
 
+Status<BufferError> set_seq_floor(Database& db, std::int64_t floor) {
+  if (floor <= 0) return {};
+  auto status = db.exec(
+      "BEGIN IMMEDIATE; DELETE FROM sqlite_sequence WHERE name = 'records'; "
+      "INSERT INTO sqlite_sequence(name, seq) VALUES('records', " +
+      std::to_string(floor) + "); COMMIT;");
+  if (!status.ok()) (void)db.exec("ROLLBACK");
+  return status;
+}
+
 }  // namespace sensorgate::buffer::schema

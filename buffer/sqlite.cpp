@@ -1,5 +1,7 @@
 #include "buffer/sqlite.hpp"
 
+#include <cstring>
+
 namespace sensorgate::buffer {
 
 BufferError buffer_error_of(int sqlite_code) {
@@ -98,6 +100,17 @@ Error<BufferError> sqlite_error(const Database& db, int code, std::string_view w
   std::string message(what);
   message += ": ";
   message += db.handle() == nullptr ? sqlite3_errstr(code) : sqlite3_errmsg(db.handle());
+  // SQLite's words ("unable to open database file") rarely say why; the OS error does.
+  const int primary = code & 0xff;
+  const bool from_os = primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR ||
+                       primary == SQLITE_READONLY || primary == SQLITE_FULL ||
+                       primary == SQLITE_PERM;
+  const int os_error = db.handle() == nullptr || !from_os ? 0 : sqlite3_system_errno(db.handle());
+  if (os_error != 0) {
+    message += " (";
+    message += std::strerror(os_error);
+    message += ")";
+  }
   return make_error(buffer_error_of(code), std::move(message));
 }
 

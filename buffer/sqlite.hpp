@@ -72,8 +72,9 @@ class Statement {
   int prepare_code_ = SQLITE_OK;
 };
 
-// An Error naming what failed and SQLite's own words, e.g.
-// "cannot write /var/lib/sensorgate/buffer.db: database or disk is full".
+// An Error naming what failed, SQLite's own words and the OS error behind them when there is one,
+// e.g. "cannot write to buffer file /var/lib/sensorgate/buffer.db: disk I/O error (No space left
+// on device)". `what` must name the file where SQLite's words do not.
 Error<BufferError> sqlite_error(const Database& db, int code, std::string_view what);
 
 }  // namespace sensorgate::buffer
