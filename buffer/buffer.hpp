@@ -61,9 +61,11 @@ struct Options {
   // Caps the database file at this many pages (0: no limit); how tests make the disk full.
   std::uint32_t max_page_count = 0;
   // Size of the slack file kept beside the database (<path>.reserve) and given back to the
-  // filesystem when a write fails with "disk full", so that delivered rows can still be
-  // deleted (a delete needs WAL space too). 0: no reserve.
-  Bytes reserve_bytes = 8_MiB;
+  // filesystem when a write fails with "disk full", so that the WAL can be checkpointed and
+  // delivered rows deleted (both need space). It must hold what a checkpoint adds to the
+  // database file, at most the WAL: up to wal_autocheckpoint (1000 pages, 4 MiB) plus one
+  // group commit (commit_max_rows rows). Appends resume once twice this is free. 0: none.
+  Bytes reserve_bytes = 16_MiB;
   // Longest time the whole-file checks at open (totals against records, PRAGMA quick_check) may
   // run; a check cut short is logged and the file is used. 0: neither runs, only the cheap
   // probes of every table.
@@ -155,11 +157,13 @@ class Buffer {
   virtual Result<SeqRange, BufferError> append(
       std::span<const Record> records, std::chrono::steady_clock::time_point received_at = {}) = 0;
 
-  // Like append(), but with on_full=reject and at_cap=kStoreWhatFits it stores the longest
-  // prefix of `records` that fits under the cap (at least one record when nothing is pending,
-  // so that a record larger than the cap cannot stall its sender) and fails with kFull only
-  // when none fits. With at_cap=kStoreAll or on_full=drop_oldest it stores all or nothing, as
-  // append() does. On failure nothing of the call was stored.
+  // Like append(), but stores a prefix of `records`, at least one record, when not all of
+  // them go into one group commit: at most a quarter of reserve_bytes of records per
+  // transaction (what keeps a full disk drainable), and with on_full=reject and
+  // at_cap=kStoreWhatFits only what fits under the cap (one record when nothing is pending, so
+  // that a record larger than the cap cannot stall its sender). Fails with kFull only when none
+  // fits under the cap; with at_cap=kStoreAll the cap does not apply. The caller appends the
+  // rest in later calls. On failure nothing of the call was stored.
   virtual Result<PartialAppend, BufferError> append_some(
       std::span<const Record> records, std::chrono::steady_clock::time_point received_at,
       AtCap at_cap) = 0;

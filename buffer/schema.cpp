@@ -150,13 +150,16 @@ Status<BufferError> prepare(Database& db, const std::filesystem::path& path, boo
   return {};
 }
 
-Status<BufferError> configure_writer(Database& db, Durability durability) {
+Status<BufferError> configure_writer(Database& db, Durability durability,
+                                     std::int64_t checkpoint_pages) {
   const char* synchronous = durability == Durability::kPower ? "PRAGMA synchronous = FULL"
                                                              : "PRAGMA synchronous = NORMAL";
+  const std::string autocheckpoint =
+      "PRAGMA wal_autocheckpoint = " + std::to_string(checkpoint_pages);
   for (const char* pragma : {"PRAGMA journal_mode = WAL", synchronous,
                              // A WAL that outgrew this is cut back after each checkpoint.
                              "PRAGMA journal_size_limit = 67108864", "PRAGMA busy_timeout = 5000",
-                             "PRAGMA cache_size = -16384"}) {
+                             "PRAGMA cache_size = -16384", autocheckpoint.c_str()}) {
     if (auto status = db.exec(pragma); !status.ok()) return status;
   }
   return {};

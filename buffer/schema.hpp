@@ -30,8 +30,10 @@ Status<BufferError> check_file_header(const std::filesystem::path& path);
 // damaged or too new; creates the schema in an empty database unless `read_only`.
 Status<BufferError> prepare(Database& db, const std::filesystem::path& path, bool read_only);
 
-// Connection settings for the writer: WAL, synchronous per durability, WAL size limits.
-Status<BufferError> configure_writer(Database& db, Durability durability);
+// Connection settings for the writer: WAL, synchronous per durability, WAL size limits, and a
+// checkpoint whenever the WAL reaches `checkpoint_pages`.
+Status<BufferError> configure_writer(Database& db, Durability durability,
+                                     std::int64_t checkpoint_pages);
 
 // On a new, empty records table: the next seq handed out is above `floor` (after a quarantine,
 // so that seqs are never reused: consumers drop a gateway+seq they saw as a duplicate).

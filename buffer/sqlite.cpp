@@ -15,7 +15,7 @@ BufferError buffer_error_of(int sqlite_code) {
   }
 }
 
-Database::Database(const std::filesystem::path& path, int flags) {
+Database::Database(const std::filesystem::path& path, int flags) : path_(path.string()) {
   open_code_ = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (db_ != nullptr) sqlite3_extended_result_codes(db_, 1);
 }
@@ -97,7 +97,9 @@ std::string_view Statement::column_blob(int index) const {
 }
 
 Error<BufferError> sqlite_error(const Database& db, int code, std::string_view what) {
-  std::string message(what);
+  std::string message;
+  if (what.find(db.path()) == std::string_view::npos) message = "buffer file " + db.path() + ": ";
+  message += what;
   message += ": ";
   message += db.handle() == nullptr ? sqlite3_errstr(code) : sqlite3_errmsg(db.handle());
   // SQLite's words ("unable to open database file") rarely say why; the OS error does.

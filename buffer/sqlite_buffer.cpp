@@ -48,6 +48,14 @@ int vacuum_step_pages(Bytes reserve) {
   return static_cast<int>(std::clamp<std::uint64_t>(reserve.count / 4096 / 4, 16, 2000));
 }
 
+// What append_some() writes per transaction, and the WAL size that triggers a checkpoint: a
+// quarter of the reserve each, so that the WAL a checkpoint folds into the database on a full
+// disk (about the two together) fits in the reserve with room to spare.
+std::int64_t group_bytes_for(Bytes reserve) {
+  return static_cast<std::int64_t>(
+      std::clamp<std::uint64_t>(reserve.count / 4, 256 << 10, 64 << 20));
+}
+
 // A fresh file after a quarantine starts its seqs above every seq the old file may have handed
 // out; when the old file could not tell, above the time in microseconds, which no buffer
 // reaches by counting.
@@ -131,7 +139,9 @@ Result<SqliteBuffer::Files, BufferError> SqliteBuffer::open_files(const Options&
       return fail(status.error());
     }
   }
-  if (auto status = schema::configure_writer(*writer, options.durability); !status.ok()) {
+  const std::int64_t checkpoint_pages = group_bytes_for(options.reserve_bytes) / 4096;
+  if (auto status = schema::configure_writer(*writer, options.durability, checkpoint_pages);
+      !status.ok()) {
     return fail(status.error());
   }
   if (options.max_page_count > 0) {
@@ -203,7 +213,8 @@ SqliteBuffer::SqliteBuffer(const Options& options, std::unique_ptr<Database> wri
       lock_fd_(lock_fd),
       full_log_(LogLevel::kWarning, std::string(kComponent)),
       commit_log_(LogLevel::kError, std::string(kComponent)),
-      disk_log_(LogLevel::kWarning, std::string(kComponent)) {}
+      disk_log_(LogLevel::kWarning, std::string(kComponent)),
+      group_bytes_(group_bytes_for(options.reserve_bytes)) {}
 
 SqliteBuffer::~SqliteBuffer() {
   close();
@@ -593,54 +604,79 @@ void SqliteBuffer::commit_group(Group& group) {
       !group.delivered.empty() || !group.delivered_unknown.empty() || !group.dead_letters.empty();
   std::optional<Error<BufferError>> delete_failure;
   if (has_deletes) {
-    int code = SQLITE_OK;
-    auto deletes = [&](Deltas& deltas) { return apply_deletes(group, deltas); };
-    auto status = run_transaction(deletes, code);
-    if (!status.ok() && is_disk_full_code(code)) {
-      enter_disk_full();
-      status = run_transaction(deletes, code);
+    // In chunks of about group_bytes_ of rows: on a full disk each must fit in the WAL space
+    // the reserve gave back, and the WAL is cut back between them.
+    std::vector<InFlight> rows;
+    rows.swap(group.delivered);
+    std::sort(rows.begin(), rows.end(),
+              [](const InFlight& a, const InFlight& b) { return a.seq < b.seq; });
+    std::size_t done = 0;
+    bool first = true;
+    while (first || done < rows.size()) {
+      std::size_t end = done;
+      for (std::int64_t bytes = 0;
+           end < rows.size() && (end == done || bytes + rows[end].bytes <= group_bytes_); ++end) {
+        bytes += rows[end].bytes;
+      }
+      Group chunk;
+      chunk.delivered.assign(rows.begin() + static_cast<std::ptrdiff_t>(done),
+                             rows.begin() + static_cast<std::ptrdiff_t>(end));
+      if (first) {
+        chunk.delivered_unknown.swap(group.delivered_unknown);
+        chunk.dead_letters.swap(group.dead_letters);
+      }
+      int code = SQLITE_OK;
+      auto deletes = [&](Deltas& deltas) { return apply_deletes(chunk, deltas); };
+      auto status = run_transaction(deletes, code);
+      if (!status.ok() && is_disk_full_code(code)) {
+        enter_disk_full();
+        status = run_transaction(deletes, code);
+      }
+      if (!status.ok() && is_corruption(status.error()) &&
+          quarantine_and_restart(status.error().message)) {
+        rows.clear();  // the rows went with the old file
+        break;
+      }
+      if (!status.ok()) {
+        commit_log_.log("cannot delete delivered rows from " + options_.path.string() +
+                        " (they stay pending and are retried): " + status.error().message);
+        delete_failure = status.error();
+        // What is left stays queued for the next group.
+        group.delivered.assign(rows.begin() + static_cast<std::ptrdiff_t>(done), rows.end());
+        if (first) {
+          group.delivered_unknown.swap(chunk.delivered_unknown);
+          group.dead_letters.swap(chunk.dead_letters);
+        }
+        break;
+      }
+      if (disk_full_) (void)writer_db_->exec(schema::sql::kCheckpointTruncate);
+      done = end;
+      first = false;
     }
-    if (!status.ok() && is_corruption(status.error()) &&
-        quarantine_and_restart(status.error().message)) {
-      status = {};  // the rows went with the old file
-    }
-    if (status.ok()) {
-      group.delivered.clear();
-      group.delivered_unknown.clear();
-      group.dead_letters.clear();
-      if (disk_full_) free_space_after_deletes();
-    } else {
-      commit_log_.log("cannot delete delivered rows from " + options_.path.string() +
-                      " (they stay pending and are retried): " + status.error().message);
-      delete_failure = status.error();
-    }
+    if (!delete_failure && disk_full_) free_space_after_deletes();
   }
   const bool has_appends = std::any_of(group.waiters.begin(), group.waiters.end(), [](Waiter* w) {
     return !w->records.empty() || w->dropped > 0;
   });
   if (has_appends) {
-    if (disk_full_ && !try_leave_disk_full()) {
-      fail_appends(group, make_error(BufferError::kIo,
-                                     "cannot write to buffer file " + options_.path.string() +
-                                         ": the disk is full; new readings wait until delivered "
-                                         "rows or the operator free space"));
+    // While the disk stays full, records are refused without trying (an attempt would eat the
+    // space the deletes need); drop counts, a few bytes in place, still go in.
+    refusing_for_disk_ = disk_full_ && !try_leave_disk_full();
+    int code = SQLITE_OK;
+    auto appends = [&](Deltas& deltas) { return apply_appends(group, deltas); };
+    auto status = run_transaction(appends, code);
+    if (!status.ok() && is_corruption(status.error()) &&
+        quarantine_and_restart(status.error().message)) {
+      status = run_transaction(appends, code);  // the same records, in the fresh file
+    }
+    if (!status.ok()) {
+      if (is_disk_full_code(code)) enter_disk_full();
+      commit_log_.log("commit failed, nothing of this group was stored: " + status.error().message);
+      fail_appends(group, status.error());
     } else {
-      int code = SQLITE_OK;
-      auto appends = [&](Deltas& deltas) { return apply_appends(group, deltas); };
-      auto status = run_transaction(appends, code);
-      if (!status.ok() && is_corruption(status.error()) &&
-          quarantine_and_restart(status.error().message)) {
-        status = run_transaction(appends, code);  // the same records, in the fresh file
-      }
-      if (!status.ok()) {
-        if (is_disk_full_code(code)) enter_disk_full();
-        commit_log_.log("commit failed, nothing of this group was stored: " +
-                        status.error().message);
-        fail_appends(group, status.error());
-      } else {
-        for (Waiter* waiter : group.waiters) {
-          if (!waiter->failure && waiter->stored > 0)
-            max_seq_ = std::max(max_seq_, waiter->range.last);
+      for (Waiter* waiter : group.waiters) {
+        if (!waiter->failure && waiter->stored > 0) {
+          max_seq_ = std::max(max_seq_, waiter->range.last);
         }
       }
     }
@@ -666,6 +702,7 @@ Status<BufferError> SqliteBuffer::apply_deletes(Group& group, Deltas& deltas) {
 
 Status<BufferError> SqliteBuffer::apply_appends(Group& group, Deltas& deltas) {
   const auto cap = static_cast<std::int64_t>(options_.max_bytes.count);
+  std::int64_t inserted_bytes = 0;
   for (Waiter* waiter : group.waiters) {
     waiter->failure.reset();
     waiter->stored = 0;
@@ -674,14 +711,33 @@ Status<BufferError> SqliteBuffer::apply_appends(Group& group, Deltas& deltas) {
       continue;
     }
     if (waiter->records.empty()) continue;
+    if (refusing_for_disk_) {
+      waiter->failure =
+          make_error(BufferError::kIo, "cannot write to buffer file " + options_.path.string() +
+                                           ": the disk is full; new readings wait until delivered "
+                                           "rows or the operator free space");
+      continue;
+    }
     std::size_t count = waiter->records.size();
+    if (waiter->prefix_allowed) {
+      // A transaction writes at most group_bytes_ of records (at least one): the WAL a
+      // checkpoint must fold into a full disk stays within the reserve.
+      std::int64_t budget = group_bytes_ - inserted_bytes;
+      std::size_t within = 0;
+      for (const Record& record : waiter->records) {
+        budget -= record_bytes(record);
+        if (budget < 0 && within > 0) break;
+        ++within;
+      }
+      count = within;
+    }
     if (waiter->alert != nullptr) {
       if (auto status = insert_alert(*waiter->alert); !status.ok()) return status;
     } else if (options_.on_full == OnFull::kReject && waiter->at_cap != AtCap::kStoreAll) {
       // How many records fit: all of them, a prefix (append_some), or none.
       std::int64_t room = cap - (committed_.pending_bytes + deltas.total.pending_bytes);
       std::size_t fits = 0;
-      for (const Record& record : waiter->records) {
+      for (const Record& record : waiter->records.first(count)) {
         room -= record_bytes(record);
         if (room < 0) break;
         ++fits;
@@ -703,6 +759,8 @@ Status<BufferError> SqliteBuffer::apply_appends(Group& group, Deltas& deltas) {
     }
     if (auto status = insert_records(*waiter, count, deltas); !status.ok()) return status;
     waiter->stored = count;
+    for (const Record& record : waiter->records.first(count))
+      inserted_bytes += record_bytes(record);
     if (options_.on_full == OnFull::kDropOldest &&
         committed_.pending_bytes + deltas.total.pending_bytes > cap) {
       if (auto status = drop_oldest(deltas); !status.ok()) return status;
@@ -720,6 +778,10 @@ void SqliteBuffer::enter_disk_full() {
                   "wait until there is room again");
   }
   disk_full_ = true;
+  // What the WAL holds beyond the end of the database grows the file when it is checkpointed:
+  // that is what the reserve is for. Once checkpointed, the WAL is cut back and the deletes
+  // reuse its space.
+  (void)writer_db_->exec(schema::sql::kCheckpointTruncate);
 }
 
 bool SqliteBuffer::try_leave_disk_full() {
@@ -1035,8 +1097,12 @@ void SqliteBuffer::maintain_when_idle(int step_pages) {
     const auto free_pages = writer_db_->query_int(schema::sql::kFreePages);
     if (!free_pages.ok() || *free_pages < std::min(256, step_pages)) break;
     if (!writer_db_->exec(schema::sql::incremental_vacuum(step_pages)).ok()) break;
-    // On a full disk the WAL must give its space back after every step.
-    if (disk_full_) (void)writer_db_->exec(schema::sql::kCheckpointTruncate);
+    // On a full disk the WAL must give its space back after every step, and the vacuum goes
+    // on although work is queued: appends wait for the space it frees.
+    if (disk_full_) {
+      (void)writer_db_->exec(schema::sql::kCheckpointTruncate);
+      continue;
+    }
     std::lock_guard lock(mutex_);
     if (has_work()) {
       dirty_since_maintenance_ = true;

@@ -185,12 +185,14 @@ class SqliteBuffer final : public Buffer {
   std::vector<std::pair<std::int64_t, std::string>> names_added_;  // in the open transaction
   bool dirty_since_maintenance_ = false;
   bool disk_full_ = false;
+  bool refusing_for_disk_ = false;  // this group's records are refused: the disk is full
   bool broken_ = false;  // a quarantine could not start a fresh file: appends fail with kIo
   std::string broken_reason_;
   std::int64_t max_seq_ = 0;  // highest seq committed; a fresh file after a quarantine starts above
   RateLimitedLog full_log_;
-  RateLimitedLog commit_log_;  // repeated commit failures: one line per interval with a count
-  RateLimitedLog disk_log_;    // disk full / room again
+  RateLimitedLog commit_log_;       // repeated commit failures: one line per interval with a count
+  RateLimitedLog disk_log_;         // disk full / room again
+  const std::int64_t group_bytes_;  // most record bytes append_some() writes per transaction
 
   // Id -> name for every name in the file; grows only.
   mutable std::shared_mutex names_mutex_;

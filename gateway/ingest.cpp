@@ -126,8 +126,9 @@ void IngestPipeline::run_ingest_thread() {
       if (held_count_ == 0) held_.clear();
       retry_delay = std::chrono::milliseconds(10);
       queue_changed_.notify_all();
-      if (held_count_ == 0 || stopping_) continue;
-      // Part of the batch did not fit under the cap: wait for Kafka to make room.
+      // A part was stored (a group commit takes a bounded share): go on with the rest at once;
+      // when nothing more fits under the cap, the next try fails with kFull and waits.
+      continue;
     } else {
       if (appended.error().code == buffer::BufferError::kFull) ++counters_.rejected_full;
       // The records stay held: their source was acknowledged already, so waiting (and thereby

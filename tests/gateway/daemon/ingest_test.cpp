@@ -4,7 +4,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/mount.h>
+
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <thread>
 
 #include "buffer/buffer.hpp"
@@ -133,7 +137,9 @@ void drain(buffer::Buffer& buffer, std::vector<buffer::StoredRecord>& out) {
     }
     REQUIRE(buffer.mark_delivered(seqs).ok());
   }
-  REQUIRE(buffer.sync().ok());
+  const auto synced = buffer.sync();
+  INFO((synced.ok() ? std::string() : synced.error().message));
+  REQUIRE(synced.ok());
 }
 
 void check_same_records(const std::vector<buffer::StoredRecord>& stored,
@@ -256,6 +262,67 @@ TEST_CASE("readings that cannot be committed by the stop deadline are counted in
   REQUIRE(stats.ok());
   CHECK(stats->dropped_total == 300);
   CHECK(stats->dropped_by_reason.at("not_committed_at_stop") == 300);
+}
+
+// A tmpfs of `size` mounted for the test and unmounted when it ends, pass or fail.
+class SmallDisk {
+ public:
+  SmallDisk(const std::filesystem::path& at, const std::string& size) : at_(at) {
+    std::filesystem::create_directories(at);
+    const std::string options = "size=" + size;
+    if (::mount("tmpfs", at.c_str(), "tmpfs", 0, options.c_str()) != 0) {
+      FAIL("cannot mount a " << size << " tmpfs at " << at
+                             << " (the test needs root): " << std::strerror(errno));
+    }
+  }
+  ~SmallDisk() { ::umount2(at_.c_str(), MNT_DETACH); }
+  SmallDisk(const SmallDisk&) = delete;
+  SmallDisk& operator=(const SmallDisk&) = delete;
+
+ private:
+  std::filesystem::path at_;
+};
+
+TEST_CASE("a full disk drains when Kafka returns, and every reading is stored as submitted") {
+  TempDir dir;
+  SmallDisk disk(dir / "disk", "16m");
+  buffer::Options options;
+  options.path = dir / "disk" / "buffer.db";
+  options.commit_interval = std::chrono::milliseconds(2);
+  options.reserve_bytes = 5_MiB;
+  auto buffer = open_buffer(options);
+  IngestPipeline ingest(*buffer, "sensors.readings");
+  std::vector<Reading> readings;
+  for (int i = 0; i < 20'000; ++i) {
+    Reading r = reading("dev-" + std::to_string(i % 5), i);
+    r.ts_ns += i;
+    r.tags = {{"n", std::to_string(i)}, {"pad", std::string(600, 'p')}};
+    readings.push_back(std::move(r));
+  }
+  const auto expected = expected_records(readings);
+  // Kafka is down: about 15 MiB of readings fill the disk, the buffer gives its reserve back.
+  for (std::size_t first = 0; first < readings.size(); first += 500) {
+    REQUIRE(ingest.submit({readings.begin() + first, readings.begin() + first + 500}).ok());
+  }
+  const auto reserve = options.path.string() + ".reserve";
+  REQUIRE(testing::wait_until([&] { return !std::filesystem::exists(reserve); }));
+  CHECK(ingest.counters().committed < readings.size());
+  // Kafka returns: delivered rows are deleted although the disk is full, and the held readings
+  // follow as room comes back.
+  std::vector<buffer::StoredRecord> stored;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (stored.size() < readings.size() && std::chrono::steady_clock::now() < give_up) {
+    drain(*buffer, stored);
+    const auto before = ingest.counters().committed;
+    (void)testing::wait_until([&] { return ingest.counters().committed > before; },
+                              std::chrono::milliseconds(200));
+  }
+  REQUIRE(stored.size() == readings.size());
+  check_same_records(stored, expected);
+  CHECK(buffer->stats()->pending == 0);
+  CHECK(buffer->stats()->dropped_total == 0);
+  CHECK(testing::wait_until([&] { return std::filesystem::exists(reserve); }));
+  ingest.stop(std::chrono::seconds(5));
 }
 
 }  // namespace
