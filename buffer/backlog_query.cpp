@@ -60,6 +60,10 @@ Result<BacklogStats, BufferError> query_backlog(Database& db, const std::filesys
       if (name == schema::total::kDelivered) stats.delivered_total = value;
       if (name == schema::total::kDropped) stats.dropped_total = value;
       if (name == schema::total::kDeadLettered) stats.dead_letter_total = value;
+      const std::string_view prefix = schema::total::kDroppedReasonPrefix;
+      if (name.substr(0, prefix.size()) == prefix) {
+        stats.dropped_by_reason[std::string(name.substr(prefix.size()))] = value;
+      }
     }
     if (code != SQLITE_DONE) return sqlite_error(db, code, "reading totals");
   }

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -34,6 +35,20 @@ enum class BufferError {
 };
 
 enum class OnFull { kDropOldest, kReject };
+
+// Why readings were dropped; the label is what dropped_by_reason and the logs call it.
+enum class DropReason {
+  kCap,                 // "cap": on_full=drop_oldest made room at buffer.max_bytes
+  kNotCommittedAtStop,  // "not_committed_at_stop": acknowledged, queued, and the stop deadline
+                        // passed before any commit could take them (disk full or failing)
+};
+const char* drop_reason_label(DropReason reason);
+
+// How append_some() treats buffer.max_bytes with on_full=reject.
+enum class AtCap {
+  kStoreWhatFits,  // store the longest prefix that fits under the cap
+  kStoreAll,       // store everything, over the cap: readings whose source was acknowledged
+};
 enum class Durability { kProcess, kPower };  // synchronous=NORMAL / synchronous=FULL
 
 struct Options {
@@ -45,6 +60,16 @@ struct Options {
   std::uint32_t commit_max_rows = 5000;
   // Caps the database file at this many pages (0: no limit); how tests make the disk full.
   std::uint32_t max_page_count = 0;
+  // Size of the slack file kept beside the database (<path>.reserve) and given back to the
+  // filesystem when a write fails with "disk full", so that the WAL can be checkpointed and
+  // delivered rows deleted (both need space). It must hold what a checkpoint adds to the
+  // database file, at most the WAL: up to wal_autocheckpoint (1000 pages, 4 MiB) plus one
+  // group commit (commit_max_rows rows). Appends resume once twice this is free. 0: none.
+  Bytes reserve_bytes = 16_MiB;
+  // Longest time the whole-file checks at open (totals against records, PRAGMA quick_check) may
+  // run; a check cut short is logged and the file is used. 0: neither runs, only the cheap
+  // probes of every table.
+  std::chrono::milliseconds quick_check_budget = std::chrono::seconds(30);
 };
 
 // One Kafka-bound record: what the forwarder sends, as the buffer stores it.
@@ -59,6 +84,12 @@ struct Record {
 struct SeqRange {
   std::int64_t first = 0;
   std::int64_t last = 0;
+};
+
+// What append_some() stored: the first `stored` records, with seqs `range`.
+struct PartialAppend {
+  std::size_t stored = 0;
+  SeqRange range;
 };
 
 struct StoredRecord {
@@ -97,7 +128,8 @@ struct BacklogStats {
   std::int64_t oldest_ts_ns = 0;
   std::int64_t newest_ts_ns = 0;
   std::uint64_t delivered_total = 0;
-  std::uint64_t dropped_total = 0;
+  std::uint64_t dropped_total = 0;                         // every reason
+  std::map<std::string, std::uint64_t> dropped_by_reason;  // drop_reason_label -> rows, ever
   std::uint64_t dead_letter_total = 0;
   std::uint64_t db_bytes = 0;         // database file plus WAL on disk
   std::vector<GroupStats> by_topic;   // sorted by name
@@ -106,9 +138,14 @@ struct BacklogStats {
 
 class Buffer {
  public:
-  // Opens or creates the buffer at options.path and starts its writer thread. Never overwrites
-  // or deletes an existing file that is not a sensorgate buffer or is damaged: fails with
-  // kNotABuffer / kCorrupt / kTooNew and a message naming the file and what to do.
+  // Opens or creates the buffer at options.path and starts its writer thread. Never overwrites,
+  // merges or deletes an existing file. A file that is not a sensorgate buffer, or is too new,
+  // is refused and left untouched (kNotABuffer / kTooNew, with a message naming the file and
+  // what to do). A sensorgate buffer that fails its checks (open_check.hpp: damaged, or beside
+  // a -wal that does not belong to it) is moved aside with its -wal and -shm
+  // (quarantine.hpp), logged, and a fresh buffer starts at options.path with seqs above the
+  // old ones. At run time SQLITE_CORRUPT leads to the same quarantine and a fresh start.
+  // Logs a warning when max_bytes exceeds the free space of the directory.
   static Result<std::unique_ptr<Buffer>, BufferError> open(const Options& options);
 
   virtual ~Buffer() = default;
@@ -120,6 +157,21 @@ class Buffer {
   // before this call; the group commit then happens within commit_interval of that moment.
   virtual Result<SeqRange, BufferError> append(
       std::span<const Record> records, std::chrono::steady_clock::time_point received_at = {}) = 0;
+
+  // Like append(), but stores a prefix of `records`, at least one record, when not all of
+  // them go into one group commit: at most a quarter of reserve_bytes of records per
+  // transaction (what keeps a full disk drainable), and with on_full=reject and
+  // at_cap=kStoreWhatFits only what fits under the cap (one record when nothing is pending, so
+  // that a record larger than the cap cannot stall its sender). Fails with kFull only when none
+  // fits under the cap; with at_cap=kStoreAll the cap does not apply. The caller appends the
+  // rest in later calls. On failure nothing of the call was stored.
+  virtual Result<PartialAppend, BufferError> append_some(
+      std::span<const Record> records, std::chrono::steady_clock::time_point received_at,
+      AtCap at_cap) = 0;
+
+  // Adds `rows` to dropped_total and to dropped_by_reason[reason] for readings lost before
+  // they reached the buffer; returns once that is committed.
+  virtual Status<BufferError> record_dropped(std::uint64_t rows, DropReason reason) = 0;
 
   // Stores the alert in the alerts table and its Kafka record in the same commit; returns once
   // committed. The record is stored even at the cap with on_full=reject: alerts are few and

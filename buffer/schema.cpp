@@ -134,14 +134,9 @@ Status<BufferError> prepare(Database& db, const std::filesystem::path& path, boo
                           std::to_string(kVersion) +
                           "); it was left untouched. Upgrade sensorgate to read it");
   }
-  if (*version < kVersion) {
-    if (read_only) {
-      return make_error(BufferError::kTooNew,
-                        "buffer file " + path.string() + " has schema version " +
-                            std::to_string(*version) + ", older than this sensorgate (" +
-                            std::to_string(kVersion) +
-                            "); start the daemon once (sensorgate run) to upgrade it");
-    }
+  // A reader leaves an older file as it is (the writer upgrades it when the daemon starts); what
+  // it reads of the alerts needs version 2 (see require_version).
+  if (*version < kVersion && !read_only) {
     if (auto status = db.exec(sql::kMigrateToVersion2); !status.ok()) {
       (void)db.exec("ROLLBACK");
       return status;
@@ -165,16 +160,41 @@ Status<BufferError> prepare(Database& db, const std::filesystem::path& path, boo
   return {};
 }
 
-Status<BufferError> configure_writer(Database& db, Durability durability) {
+Status<BufferError> require_version(Database& db, const std::filesystem::path& path) {
+  const auto version = db.query_int("PRAGMA user_version");
+  if (!version.ok()) return version.error();
+  if (*version >= kVersion) return {};
+  return make_error(BufferError::kTooNew, "buffer file " + path.string() + " has schema version " +
+                                              std::to_string(*version) +
+                                              ", older than this sensorgate (" +
+                                              std::to_string(kVersion) +
+                                              "); start the daemon once (sensorgate run) to "
+                                              "upgrade it");
+}
+
+Status<BufferError> configure_writer(Database& db, Durability durability,
+                                     std::int64_t checkpoint_pages) {
   const char* synchronous = durability == Durability::kPower ? "PRAGMA synchronous = FULL"
                                                              : "PRAGMA synchronous = NORMAL";
+  const std::string autocheckpoint =
+      "PRAGMA wal_autocheckpoint = " + std::to_string(checkpoint_pages);
   for (const char* pragma : {"PRAGMA journal_mode = WAL", synchronous,
                              // A WAL that outgrew this is cut back after each checkpoint.
                              "PRAGMA journal_size_limit = 67108864", "PRAGMA busy_timeout = 5000",
-                             "PRAGMA cache_size = -16384"}) {
+                             "PRAGMA cache_size = -16384", autocheckpoint.c_str()}) {
     if (auto status = db.exec(pragma); !status.ok()) return status;
   }
   return {};
+}
+
+Status<BufferError> set_seq_floor(Database& db, std::int64_t floor) {
+  if (floor <= 0) return {};
+  auto status = db.exec(
+      "BEGIN IMMEDIATE; DELETE FROM sqlite_sequence WHERE name = 'records'; "
+      "INSERT INTO sqlite_sequence(name, seq) VALUES('records', " +
+      std::to_string(floor) + "); COMMIT;");
+  if (!status.ok()) (void)db.exec("ROLLBACK");
+  return status;
 }
 
 }  // namespace sensorgate::buffer::schema

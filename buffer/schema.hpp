@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
 
 #include "buffer/buffer.hpp"
 #include "buffer/sqlite.hpp"
@@ -27,10 +28,21 @@ Status<BufferError> check_file_header(const std::filesystem::path& path);
 
 // On a connection to an existing or new file: refuses files that are not sensorgate buffers, are
 // damaged or too new; creates the schema in an empty database unless `read_only`.
+// An older file is upgraded in place unless `read_only`.
 Status<BufferError> prepare(Database& db, const std::filesystem::path& path, bool read_only);
 
-// Connection settings for the writer: WAL, synchronous per durability, WAL size limits.
-Status<BufferError> configure_writer(Database& db, Durability durability);
+// kTooNew ("start the daemon once to upgrade it") for a file older than kVersion: for readers of
+// what older files lack (alerts' raised_at).
+Status<BufferError> require_version(Database& db, const std::filesystem::path& path);
+
+// Connection settings for the writer: WAL, synchronous per durability, WAL size limits, and a
+// checkpoint whenever the WAL reaches `checkpoint_pages`.
+Status<BufferError> configure_writer(Database& db, Durability durability,
+                                     std::int64_t checkpoint_pages);
+
+// On a new, empty records table: the next seq handed out is above `floor` (after a quarantine,
+// so that seqs are never reused: consumers drop a gateway+seq they saw as a duplicate).
+Status<BufferError> set_seq_floor(Database& db, std::int64_t floor);
 
 namespace sql {
 inline constexpr const char* kInsertRecord =
@@ -55,6 +67,12 @@ inline constexpr const char* kAddGroupStats =
     "ON CONFLICT(name_id) DO UPDATE SET pending = pending + excluded.pending, "
     "pending_bytes = pending_bytes + excluded.pending_bytes";
 inline constexpr const char* kAddTotal = "UPDATE totals SET value = value + ?2 WHERE name = ?1";
+// Rows added after version 1 (dropped:<reason>) are created on first use.
+inline constexpr const char* kUpsertTotal =
+    "INSERT INTO totals(name, value) VALUES(?1, ?2) "
+    "ON CONFLICT(name) DO UPDATE SET value = value + excluded.value";
+inline constexpr const char* kSelectLastSeq =
+    "SELECT seq FROM sqlite_sequence WHERE name = 'records'";
 inline constexpr const char* kSelectTotals = "SELECT name, value FROM totals";
 inline constexpr const char* kSelectGroups =
     "SELECT n.kind, n.name, g.pending, g.pending_bytes FROM group_stats g "
@@ -89,7 +107,9 @@ inline constexpr const char* kMigrateToVersion2 =
     "alerts(raised_at_ns); PRAGMA user_version = 2; COMMIT;";
 inline constexpr const char* kFreePages = "PRAGMA freelist_count";
 inline constexpr const char* kPageCount = "PRAGMA page_count";
-inline constexpr const char* kIncrementalVacuum = "PRAGMA incremental_vacuum(2000)";
+inline std::string incremental_vacuum(int pages) {
+  return "PRAGMA incremental_vacuum(" + std::to_string(pages) + ")";
+}
 inline constexpr const char* kCheckpointTruncate = "PRAGMA wal_checkpoint(TRUNCATE)";
 }  // namespace sql
 
@@ -98,7 +118,9 @@ namespace total {
 inline constexpr const char* kPending = "pending";
 inline constexpr const char* kPendingBytes = "pending_bytes";
 inline constexpr const char* kDelivered = "delivered";
-inline constexpr const char* kDropped = "dropped";
+inline constexpr const char* kDropped = "dropped";  // every reason
+// Prefix of the per-reason rows: "dropped:cap", "dropped:not_committed_at_stop".
+inline constexpr const char* kDroppedReasonPrefix = "dropped:";
 inline constexpr const char* kDeadLettered = "dead_lettered";
 }  // namespace total
 

@@ -1,5 +1,7 @@
 #include "buffer/sqlite.hpp"
 
+#include <cstring>
+
 namespace sensorgate::buffer {
 
 BufferError buffer_error_of(int sqlite_code) {
@@ -13,7 +15,7 @@ BufferError buffer_error_of(int sqlite_code) {
   }
 }
 
-Database::Database(const std::filesystem::path& path, int flags) {
+Database::Database(const std::filesystem::path& path, int flags) : path_(path.string()) {
   open_code_ = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (db_ != nullptr) sqlite3_extended_result_codes(db_, 1);
 }
@@ -95,9 +97,22 @@ std::string_view Statement::column_blob(int index) const {
 }
 
 Error<BufferError> sqlite_error(const Database& db, int code, std::string_view what) {
-  std::string message(what);
+  std::string message;
+  if (what.find(db.path()) == std::string_view::npos) message = "buffer file " + db.path() + ": ";
+  message += what;
   message += ": ";
   message += db.handle() == nullptr ? sqlite3_errstr(code) : sqlite3_errmsg(db.handle());
+  // SQLite's words ("unable to open database file") rarely say why; the OS error does.
+  const int primary = code & 0xff;
+  const bool from_os = primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR ||
+                       primary == SQLITE_READONLY || primary == SQLITE_FULL ||
+                       primary == SQLITE_PERM;
+  const int os_error = db.handle() == nullptr || !from_os ? 0 : sqlite3_system_errno(db.handle());
+  if (os_error != 0) {
+    message += " (";
+    message += std::strerror(os_error);
+    message += ")";
+  }
   return make_error(buffer_error_of(code), std::move(message));
 }
 

@@ -28,6 +28,8 @@ class Database {
   Database& operator=(const Database&) = delete;
 
   sqlite3* handle() const { return db_; }
+  // The file as given to the constructor (a URI for the read-only checks).
+  const std::string& path() const { return path_; }
   // The result code of the open (SQLITE_OK when it worked).
   int open_code() const { return open_code_; }
 
@@ -37,6 +39,7 @@ class Database {
   Result<std::int64_t, BufferError> query_int(std::string_view sql);
 
  private:
+  std::string path_;
   sqlite3* db_ = nullptr;
   int open_code_ = SQLITE_OK;
 };
@@ -72,8 +75,9 @@ class Statement {
   int prepare_code_ = SQLITE_OK;
 };
 
-// An Error naming what failed and SQLite's own words, e.g.
-// "cannot write /var/lib/sensorgate/buffer.db: database or disk is full".
+// An Error naming what failed, SQLite's own words and the OS error behind them when there is one,
+// e.g. "cannot write to buffer file /var/lib/sensorgate/buffer.db: disk I/O error (No space left
+// on device)". When `what` does not name the file, "buffer file <path>: " goes first.
 Error<BufferError> sqlite_error(const Database& db, int code, std::string_view what);
 
 }  // namespace sensorgate::buffer

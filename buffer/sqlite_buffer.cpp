@@ -11,6 +11,9 @@
 
 #include "buffer/alert_query.hpp"
 #include "buffer/backlog_query.hpp"
+#include "buffer/files.hpp"
+#include "buffer/open_check.hpp"
+#include "buffer/quarantine.hpp"
 #include "buffer/schema.hpp"
 #include "core/units.hpp"
 
@@ -33,6 +36,32 @@ std::int64_t now_ns() {
 
 Error<BufferError> closed_error() {
   return make_error(BufferError::kClosed, "the buffer is closed");
+}
+
+bool is_disk_full_code(int code) {
+  return (code & 0xff) == SQLITE_FULL;
+}
+
+// Pages the writer vacuums per transaction while the disk is full: each step needs about as
+// much WAL space, which must fit in what the reserve gave back.
+int vacuum_step_pages(Bytes reserve) {
+  return static_cast<int>(std::clamp<std::uint64_t>(reserve.count / 4096 / 4, 16, 2000));
+}
+
+// What append_some() writes per transaction, and the WAL size that triggers a checkpoint: a
+// quarter of the reserve each, so that the WAL a checkpoint folds into the database on a full
+// disk (about the two together) fits in the reserve with room to spare.
+std::int64_t group_bytes_for(Bytes reserve) {
+  return static_cast<std::int64_t>(
+      std::clamp<std::uint64_t>(reserve.count / 4, 256 << 10, 64 << 20));
+}
+
+// A fresh file after a quarantine starts its seqs above every seq the old file may have handed
+// out; when the old file could not tell, above the time in microseconds, which no buffer
+// reaches by counting.
+std::int64_t seq_floor_after(std::int64_t last_seq) {
+  if (last_seq >= 0) return last_seq;
+  return now_ns() / 1000;
 }
 
 // Takes an exclusive flock on the database file; -1 with `error` set when another process
@@ -69,22 +98,23 @@ void SqliteBuffer::Deltas::add(std::int64_t topic_id, std::int64_t device_id, st
   total.pending_bytes += bytes;
 }
 
-Result<std::unique_ptr<Buffer>, BufferError> Buffer::open(const Options& options) {
+const char* drop_reason_label(DropReason reason) {
+  switch (reason) {
+    case DropReason::kCap:
+      return "cap";
+    case DropReason::kNotCommittedAtStop:
+      return "not_committed_at_stop";
+  }
+  return "cap";
+}
+
+Result<SqliteBuffer::Files, BufferError> SqliteBuffer::open_files(const Options& options,
+                                                                  std::int64_t seq_floor) {
   const auto& path = options.path;
   std::error_code fs_error;
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), fs_error);
-  if (fs_error) {
-    return make_error(BufferError::kIo, "cannot create the directory of buffer file " +
-                                            path.string() + ": " + fs_error.message());
-  }
-  if (std::filesystem::exists(path, fs_error) && std::filesystem::file_size(path, fs_error) > 0) {
-    if (auto header = schema::check_file_header(path); !header.ok()) return header.error();
-  }
-  constexpr int kFlags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-  auto writer = std::make_unique<Database>(path, kFlags | SQLITE_OPEN_CREATE);
-  if (writer->open_code() != SQLITE_OK) {
-    return sqlite_error(*writer, writer->open_code(), "cannot open buffer file " + path.string());
-  }
+  const bool is_new =
+      !std::filesystem::exists(path, fs_error) || std::filesystem::file_size(path, fs_error) == 0;
+  if (auto created = create_private_file(path); !created.ok()) return created.error();
   std::optional<Error<BufferError>> lock_error;
   const int lock_fd = lock_database_file(path, lock_error);
   if (lock_fd < 0) return *lock_error;
@@ -92,13 +122,26 @@ Result<std::unique_ptr<Buffer>, BufferError> Buffer::open(const Options& options
     ::close(lock_fd);
     return error;
   };
+  constexpr int kFlags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+  auto writer = std::make_unique<Database>(path, kFlags);
+  if (writer->open_code() != SQLITE_OK) {
+    return fail(
+        sqlite_error(*writer, writer->open_code(), "cannot open buffer file " + path.string()));
+  }
   if (auto status = writer->exec("PRAGMA busy_timeout = 5000"); !status.ok()) {
     return fail(status.error());
   }
   if (auto status = schema::prepare(*writer, path, /*read_only=*/false); !status.ok()) {
     return fail(status.error());
   }
-  if (auto status = schema::configure_writer(*writer, options.durability); !status.ok()) {
+  if (is_new) {
+    if (auto status = schema::set_seq_floor(*writer, seq_floor); !status.ok()) {
+      return fail(status.error());
+    }
+  }
+  const std::int64_t checkpoint_pages = group_bytes_for(options.reserve_bytes) / 4096;
+  if (auto status = schema::configure_writer(*writer, options.durability, checkpoint_pages);
+      !status.ok()) {
     return fail(status.error());
   }
   if (options.max_page_count > 0) {
@@ -111,8 +154,53 @@ Result<std::unique_ptr<Buffer>, BufferError> Buffer::open(const Options& options
         sqlite_error(*reader, reader->open_code(), "cannot open buffer file " + path.string()));
   }
   (void)reader->exec("PRAGMA busy_timeout = 5000");
-  auto buffer =
-      std::make_unique<SqliteBuffer>(options, std::move(writer), std::move(reader), lock_fd);
+  return Files{std::move(writer), std::move(reader), lock_fd};
+}
+
+Result<std::unique_ptr<Buffer>, BufferError> Buffer::open(const Options& options) {
+  const auto& path = options.path;
+  if (path.has_parent_path()) {
+    if (auto created = create_private_directories(path.parent_path()); !created.ok()) {
+      return created.error();
+    }
+  }
+  // Locked before the checks, so that no other sensorgate writes while they look.
+  std::optional<Error<BufferError>> lock_error;
+  std::error_code fs_error;
+  const int check_lock =
+      std::filesystem::exists(path, fs_error) ? lock_database_file(path, lock_error) : -1;
+  if (lock_error) return *lock_error;
+  auto verdict = check_existing_file(path, options.quick_check_budget);
+  std::int64_t seq_floor = 0;
+  if (verdict.ok() && verdict->quarantine) {
+    // Rows of a file beside a foreign WAL are counted from the file alone, once moved.
+    const std::int64_t rows =
+        verdict->reason == QuarantineReason::kWalMismatch ? -1 : verdict->rows;
+    const auto moved =
+        quarantine_files(path, verdict->reason, rows, /*last_seq=*/-1, verdict->detail);
+    if (!moved.ok()) {
+      if (check_lock >= 0) ::close(check_lock);
+      return moved.error();
+    }
+    log_error(kComponent, "buffer file " + path.string() + " cannot be used safely; moved it to " +
+                              describe(*moved) + ". Starting a fresh buffer; see " +
+                              moved->database.string() + ".note");
+    seq_floor = seq_floor_after(moved->last_seq);
+  }
+  if (check_lock >= 0) ::close(check_lock);
+  if (!verdict.ok()) return verdict.error();
+  if (verdict->quick_check_cut_short) {
+    log_warning(kComponent, "quick_check of " + path.string() + " did not finish within " +
+                                std::to_string(options.quick_check_budget.count()) +
+                                " ms; the rest of the file is checked as it is used");
+  }
+  if (const auto warning = free_space_warning(path, options.max_bytes)) {
+    log_warning(kComponent, *warning);
+  }
+  auto files = SqliteBuffer::open_files(options, seq_floor);
+  if (!files.ok()) return files.error();
+  auto buffer = std::make_unique<SqliteBuffer>(options, std::move(files->writer),
+                                               std::move(files->reader), files->lock_fd);
   if (auto status = buffer->load_state(); !status.ok()) return status.error();
   return std::unique_ptr<Buffer>(std::move(buffer));
 }
@@ -123,14 +211,17 @@ SqliteBuffer::SqliteBuffer(const Options& options, std::unique_ptr<Database> wri
       writer_db_(std::move(writer)),
       reader_db_(std::move(reader)),
       lock_fd_(lock_fd),
-      full_log_(LogLevel::kWarning, std::string(kComponent)) {}
+      full_log_(LogLevel::kWarning, std::string(kComponent)),
+      commit_log_(LogLevel::kError, std::string(kComponent)),
+      disk_log_(LogLevel::kWarning, std::string(kComponent)),
+      group_bytes_(group_bytes_for(options.reserve_bytes)) {}
 
 SqliteBuffer::~SqliteBuffer() {
   close();
   writer_db_.reset();
   batch_select_.reset();  // finalized before its connection closes
   reader_db_.reset();
-  ::close(lock_fd_);
+  if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
 Status<BufferError> SqliteBuffer::load_state() {
@@ -154,7 +245,18 @@ Status<BufferError> SqliteBuffer::load_state() {
   if (!stats.ok()) return stats.error();
   committed_.pending = static_cast<std::int64_t>(stats->pending);
   committed_.pending_bytes = static_cast<std::int64_t>(stats->pending_bytes);
-  writer_thread_ = std::thread([this] { run_writer(); });
+  const auto last_seq = writer_db_->query_int(schema::sql::kSelectLastSeq);
+  if (!last_seq.ok()) return last_seq.error();
+  max_seq_ = std::max(max_seq_, *last_seq);
+  if (!writer_thread_.joinable()) {
+    if (options_.reserve_bytes.count > 0) {
+      if (auto reserve = create_reserve(options_.path, options_.reserve_bytes); !reserve.ok()) {
+        log_warning(kComponent, reserve.error().message +
+                                    "; without it a full disk may not drain until space is freed");
+      }
+    }
+    writer_thread_ = std::thread([this] { run_writer(); });
+  }
   return {};
 }
 
@@ -163,9 +265,33 @@ Result<SeqRange, BufferError> SqliteBuffer::append(
   if (records.empty()) return SeqRange{};
   Waiter waiter;
   waiter.records = records;
+  waiter.at_cap = AtCap::kStoreWhatFits;  // with prefix_allowed false: all or nothing
   commit_and_wait(waiter, received_at);
   if (waiter.failure) return *waiter.failure;
   return waiter.range;
+}
+
+Result<PartialAppend, BufferError> SqliteBuffer::append_some(
+    std::span<const Record> records, std::chrono::steady_clock::time_point received_at,
+    AtCap at_cap) {
+  if (records.empty()) return PartialAppend{};
+  Waiter waiter;
+  waiter.records = records;
+  waiter.at_cap = at_cap;
+  waiter.prefix_allowed = true;
+  commit_and_wait(waiter, received_at);
+  if (waiter.failure) return *waiter.failure;
+  return PartialAppend{waiter.stored, waiter.range};
+}
+
+Status<BufferError> SqliteBuffer::record_dropped(std::uint64_t rows, DropReason reason) {
+  if (rows == 0) return {};
+  Waiter waiter;
+  waiter.dropped = rows;
+  waiter.drop_reason = reason;
+  commit_and_wait(waiter);
+  if (waiter.failure) return *waiter.failure;
+  return {};
 }
 
 Result<SeqRange, BufferError> SqliteBuffer::append_alert(const AlertRow& alert,
@@ -205,7 +331,10 @@ Result<std::vector<AlertRow>, BufferError> SqliteBuffer::firing_alerts() {
     std::lock_guard queue_lock(mutex_);
     if (closed_) return closed_error();
   }
-  return query_alerts(*reader_db_, schema::sql::kSelectFiringAlerts, {});
+  if (broken_reader()) return broken_error();
+  auto alerts = query_alerts(*reader_db_, schema::sql::kSelectFiringAlerts, {});
+  if (!alerts.ok()) note_reader_corruption(alerts.error());
+  return alerts;
 }
 
 Status<BufferError> SqliteBuffer::sync() {
@@ -274,6 +403,7 @@ Status<BufferError> SqliteBuffer::next_batch(std::size_t max_rows, std::vector<S
     std::lock_guard queue_lock(mutex_);
     if (closed_) return closed_error();
   }
+  if (broken_reader()) return broken_error();
   if (!batch_select_) {
     batch_select_ = std::make_unique<Statement>(*reader_db_, schema::sql::kSelectBatch);
   }
@@ -298,7 +428,11 @@ Status<BufferError> SqliteBuffer::next_batch(std::size_t max_rows, std::vector<S
     const auto device_id = static_cast<std::size_t>(select.column_int(2));
     if (topic_id >= names_by_id_.size() || device_id >= names_by_id_.size()) {
       select.reset();
-      return sqlite_error(*reader_db_, SQLITE_CORRUPT, "record " + std::to_string(seq) + " names");
+      auto error =
+          sqlite_error(*reader_db_, SQLITE_CORRUPT,
+                       "record " + std::to_string(seq) + " names in " + options_.path.string());
+      note_reader_corruption(error);
+      return error;
     }
     const std::string_view value = select.column_blob(4);
     out.push_back(StoredRecord{seq, Record{names_by_id_[topic_id], names_by_id_[device_id],
@@ -309,7 +443,11 @@ Status<BufferError> SqliteBuffer::next_batch(std::size_t max_rows, std::vector<S
         static_cast<std::int64_t>(record.topic.size() + record.key.size() + value.size())});
   }
   select.reset();  // ends the read transaction: a pinned snapshot would stop WAL checkpoints
-  if (code != SQLITE_DONE) return sqlite_error(*reader_db_, code, "reading a batch");
+  if (code != SQLITE_DONE) {
+    auto error = sqlite_error(*reader_db_, code, "reading a batch from " + options_.path.string());
+    note_reader_corruption(error);
+    return error;
+  }
   return {};
 }
 
@@ -325,7 +463,21 @@ Result<BacklogStats, BufferError> SqliteBuffer::stats() {
     std::lock_guard queue_lock(mutex_);
     if (closed_) return closed_error();
   }
-  return query_backlog(*reader_db_, options_.path);
+  if (broken_reader()) return broken_error();
+  auto stats = query_backlog(*reader_db_, options_.path);
+  if (!stats.ok()) note_reader_corruption(stats.error());
+  return stats;
+}
+
+bool SqliteBuffer::is_corruption(const Error<BufferError>& error) {
+  return error.code == BufferError::kCorrupt || error.code == BufferError::kNotABuffer;
+}
+
+void SqliteBuffer::note_reader_corruption(const Error<BufferError>& error) {
+  if (!is_corruption(error)) return;
+  std::lock_guard lock(mutex_);
+  if (!reader_corruption_) reader_corruption_ = error.message;
+  work_queued_.notify_one();
 }
 
 void SqliteBuffer::close() {
@@ -342,7 +494,7 @@ void SqliteBuffer::close() {
 
 bool SqliteBuffer::has_work() const {
   return !waiters_.empty() || !delivered_.empty() || !delivered_unknown_.empty() ||
-         !dead_letters_.empty();
+         !dead_letters_.empty() || reader_corruption_.has_value();
 }
 
 void SqliteBuffer::run_writer() {
@@ -375,7 +527,17 @@ void SqliteBuffer::run_writer() {
     group.dead_letters.swap(dead_letters_);
     queued_rows_ = 0;
     sync_requested_ = false;
+    std::optional<std::string> corruption;
+    corruption.swap(reader_corruption_);
     lock.unlock();
+    if (corruption) {
+      // The rows of the queued deliveries went with the old file.
+      if (quarantine_and_restart(*corruption)) {
+        group.delivered.clear();
+        group.delivered_unknown.clear();
+        group.dead_letters.clear();
+      }
+    }
     commit_group(group);
     lock.lock();
     for (Waiter* waiter : group.waiters) waiter->done = true;
@@ -397,68 +559,248 @@ void SqliteBuffer::run_writer() {
   maintain_when_idle();
 }
 
-void SqliteBuffer::commit_group(Group& group) {
+template <class Apply>
+Status<BufferError> SqliteBuffer::run_transaction(Apply&& apply, int& code) {
+  code = SQLITE_OK;
   Deltas deltas;
   Status<BufferError> status = writer_db_->exec("BEGIN IMMEDIATE");
-  if (status.ok()) status = apply_group(group, deltas);
+  if (status.ok()) status = apply(deltas);
   if (status.ok()) status = write_deltas(deltas);
   if (status.ok()) status = writer_db_->exec("COMMIT");
   if (!status.ok()) {
+    code = sqlite3_extended_errcode(writer_db_->handle());
     (void)writer_db_->exec("ROLLBACK");
     for (const auto& [id, name] : names_added_) {
       topic_ids_.erase(name);
       device_ids_.erase(name);
     }
-    log_error(kComponent,
-              "commit failed, nothing of this group was stored: " + status.error().message);
-    for (Waiter* waiter : group.waiters) waiter->failure = status.error();
   } else {
     committed_.pending += deltas.total.pending;
     committed_.pending_bytes += deltas.total.pending_bytes;
-    group.delivered.clear();
-    group.delivered_unknown.clear();
-    group.dead_letters.clear();
     dirty_since_maintenance_ = true;
   }
   names_added_.clear();
+  return status;
+}
+
+void SqliteBuffer::fail_appends(Group& group, const Error<BufferError>& error) {
+  for (Waiter* waiter : group.waiters) {
+    if (waiter->records.empty() && waiter->dropped == 0) continue;
+    waiter->failure = error;
+    waiter->stored = 0;
+    waiter->range = {};
+  }
+}
+
+void SqliteBuffer::commit_group(Group& group) {
+  if (broken_ && !quarantine_and_restart("")) {
+    const auto error = broken_error();
+    for (Waiter* waiter : group.waiters) waiter->failure = error;
+    return;
+  }
+  // Deletes first and in their own transaction: they never wait for, nor fail with, the
+  // appends, and on a full disk they are what frees space.
+  const bool has_deletes =
+      !group.delivered.empty() || !group.delivered_unknown.empty() || !group.dead_letters.empty();
+  std::optional<Error<BufferError>> delete_failure;
+  if (has_deletes) {
+    // In chunks of about group_bytes_ of rows: on a full disk each must fit in the WAL space
+    // the reserve gave back, and the WAL is cut back between them.
+    std::vector<InFlight> rows;
+    rows.swap(group.delivered);
+    std::sort(rows.begin(), rows.end(),
+              [](const InFlight& a, const InFlight& b) { return a.seq < b.seq; });
+    std::size_t done = 0;
+    bool first = true;
+    while (first || done < rows.size()) {
+      std::size_t end = done;
+      for (std::int64_t bytes = 0;
+           end < rows.size() && (end == done || bytes + rows[end].bytes <= group_bytes_); ++end) {
+        bytes += rows[end].bytes;
+      }
+      Group chunk;
+      chunk.delivered.assign(rows.begin() + static_cast<std::ptrdiff_t>(done),
+                             rows.begin() + static_cast<std::ptrdiff_t>(end));
+      if (first) {
+        chunk.delivered_unknown.swap(group.delivered_unknown);
+        chunk.dead_letters.swap(group.dead_letters);
+      }
+      int code = SQLITE_OK;
+      auto deletes = [&](Deltas& deltas) { return apply_deletes(chunk, deltas); };
+      auto status = run_transaction(deletes, code);
+      if (!status.ok() && is_disk_full_code(code)) {
+        enter_disk_full();
+        status = run_transaction(deletes, code);
+      }
+      if (!status.ok() && is_corruption(status.error()) &&
+          quarantine_and_restart(status.error().message)) {
+        rows.clear();  // the rows went with the old file
+        break;
+      }
+      if (!status.ok()) {
+        commit_log_.log("cannot delete delivered rows from " + options_.path.string() +
+                        " (they stay pending and are retried): " + status.error().message);
+        delete_failure = status.error();
+        // What is left stays queued for the next group.
+        group.delivered.assign(rows.begin() + static_cast<std::ptrdiff_t>(done), rows.end());
+        if (first) {
+          group.delivered_unknown.swap(chunk.delivered_unknown);
+          group.dead_letters.swap(chunk.dead_letters);
+        }
+        break;
+      }
+      if (disk_full_) (void)writer_db_->exec(schema::sql::kCheckpointTruncate);
+      done = end;
+      first = false;
+    }
+    if (!delete_failure && disk_full_) free_space_after_deletes();
+  }
+  const bool has_appends = std::any_of(group.waiters.begin(), group.waiters.end(), [](Waiter* w) {
+    return !w->records.empty() || w->dropped > 0;
+  });
+  if (has_appends) {
+    // While the disk stays full, records are refused without trying (an attempt would eat the
+    // space the deletes need); drop counts, a few bytes in place, still go in.
+    refusing_for_disk_ = disk_full_ && !try_leave_disk_full();
+    int code = SQLITE_OK;
+    auto appends = [&](Deltas& deltas) { return apply_appends(group, deltas); };
+    auto status = run_transaction(appends, code);
+    if (!status.ok() && is_corruption(status.error()) &&
+        quarantine_and_restart(status.error().message)) {
+      status = run_transaction(appends, code);  // the same records, in the fresh file
+    }
+    if (!status.ok()) {
+      if (is_disk_full_code(code)) enter_disk_full();
+      commit_log_.log("commit failed, nothing of this group was stored: " + status.error().message);
+      fail_appends(group, status.error());
+    } else {
+      for (Waiter* waiter : group.waiters) {
+        if (!waiter->failure && waiter->stored > 0) {
+          max_seq_ = std::max(max_seq_, waiter->range.last);
+        }
+      }
+    }
+  }
+  // sync() promises everything queued before it is committed.
+  if (delete_failure) {
+    for (Waiter* waiter : group.waiters) {
+      if (waiter->records.empty() && waiter->dropped == 0) waiter->failure = *delete_failure;
+    }
+  }
   std::lock_guard lock(reader_mutex_);
   uncommitted_drops_.clear();
 }
 
-Status<BufferError> SqliteBuffer::apply_group(Group& group, Deltas& deltas) {
+Status<BufferError> SqliteBuffer::apply_deletes(Group& group, Deltas& deltas) {
   if (auto status = delete_delivered(group.delivered, deltas); !status.ok()) return status;
   if (auto status = delete_by_seq(group.delivered_unknown, deltas); !status.ok()) return status;
   for (const auto& request : group.dead_letters) {
     if (auto status = move_to_dead_letters(request, deltas); !status.ok()) return status;
   }
+  return {};
+}
+
+Status<BufferError> SqliteBuffer::apply_appends(Group& group, Deltas& deltas) {
+  const auto cap = static_cast<std::int64_t>(options_.max_bytes.count);
+  std::int64_t inserted_bytes = 0;
   for (Waiter* waiter : group.waiters) {
-    if (waiter->records.empty()) continue;
-    const std::int64_t bytes = [&] {
-      std::int64_t sum = 0;
-      for (const Record& record : waiter->records) sum += record_bytes(record);
-      return sum;
-    }();
-    const std::int64_t pending_after =
-        committed_.pending_bytes + deltas.total.pending_bytes + bytes;
-    if (waiter->alert != nullptr) {
-      if (auto status = insert_alert(*waiter->alert); !status.ok()) return status;
-    } else if (options_.on_full == OnFull::kReject &&
-               pending_after > static_cast<std::int64_t>(options_.max_bytes.count)) {
-      waiter->failure = make_error(BufferError::kFull,
-                                   "buffer is full (" + format_bytes(options_.max_bytes) +
-                                       " pending, buffer.on_full: reject); nothing was stored");
-      full_log_.log("buffer is full (" + format_bytes(options_.max_bytes) +
-                    "): refusing new readings until Kafka drains the backlog");
+    waiter->failure.reset();
+    waiter->stored = 0;
+    if (waiter->dropped > 0) {
+      deltas.dropped[waiter->drop_reason] += static_cast<std::int64_t>(waiter->dropped);
       continue;
     }
-    if (auto status = insert_records(*waiter, deltas); !status.ok()) return status;
+    if (waiter->records.empty()) continue;
+    if (refusing_for_disk_) {
+      waiter->failure =
+          make_error(BufferError::kIo, "cannot write to buffer file " + options_.path.string() +
+                                           ": the disk is full; new readings wait until delivered "
+                                           "rows or the operator free space");
+      continue;
+    }
+    std::size_t count = waiter->records.size();
+    if (waiter->prefix_allowed) {
+      // A transaction writes at most group_bytes_ of records (at least one): the WAL a
+      // checkpoint must fold into a full disk stays within the reserve.
+      std::int64_t budget = group_bytes_ - inserted_bytes;
+      std::size_t within = 0;
+      for (const Record& record : waiter->records) {
+        budget -= record_bytes(record);
+        if (budget < 0 && within > 0) break;
+        ++within;
+      }
+      count = within;
+    }
+    if (waiter->alert != nullptr) {
+      if (auto status = insert_alert(*waiter->alert); !status.ok()) return status;
+    } else if (options_.on_full == OnFull::kReject && waiter->at_cap != AtCap::kStoreAll) {
+      // How many records fit: all of them, a prefix (append_some), or none.
+      std::int64_t room = cap - (committed_.pending_bytes + deltas.total.pending_bytes);
+      std::size_t fits = 0;
+      for (const Record& record : waiter->records.first(count)) {
+        room -= record_bytes(record);
+        if (room < 0) break;
+        ++fits;
+      }
+      const bool nothing_pending = committed_.pending + deltas.total.pending == 0;
+      if (fits < count && waiter->prefix_allowed) {
+        count = fits == 0 && nothing_pending ? 1 : fits;
+      } else if (fits < count) {
+        count = 0;
+      }
+      if (count == 0) {
+        waiter->failure = make_error(BufferError::kFull,
+                                     "buffer is full (" + format_bytes(options_.max_bytes) +
+                                         " pending, buffer.on_full: reject); nothing was stored");
+        full_log_.log("buffer is full (" + format_bytes(options_.max_bytes) +
+                      "): refusing new readings until Kafka drains the backlog");
+        continue;
+      }
+    }
+    if (auto status = insert_records(*waiter, count, deltas); !status.ok()) return status;
+    waiter->stored = count;
+    for (const Record& record : waiter->records.first(count))
+      inserted_bytes += record_bytes(record);
     if (options_.on_full == OnFull::kDropOldest &&
-        committed_.pending_bytes + deltas.total.pending_bytes >
-            static_cast<std::int64_t>(options_.max_bytes.count)) {
+        committed_.pending_bytes + deltas.total.pending_bytes > cap) {
       if (auto status = drop_oldest(deltas); !status.ok()) return status;
     }
   }
   return {};
+}
+
+void SqliteBuffer::enter_disk_full() {
+  if (!disk_full_ && release_reserve(options_.path)) {
+    disk_log_.log("the disk of " + options_.path.string() + " is full: gave back the " +
+                  format_bytes(options_.reserve_bytes) + " reserve file " +
+                  reserve_path(options_.path).string() +
+                  " so that delivered rows can still be deleted; new readings "
+                  "wait until there is room again");
+  }
+  disk_full_ = true;
+  // What the WAL holds beyond the end of the database grows the file when it is checkpointed:
+  // that is what the reserve is for. Once checkpointed, the WAL is cut back and the deletes
+  // reuse its space.
+  (void)writer_db_->exec(schema::sql::kCheckpointTruncate);
+}
+
+bool SqliteBuffer::try_leave_disk_full() {
+  const auto available = free_bytes(options_.path);
+  // Room for the reserve and one more reserve's worth of rows, or the first append fills it.
+  const std::uint64_t needed = 2 * options_.reserve_bytes.count + (1u << 20);
+  if (!available || *available < needed) return false;
+  if (options_.reserve_bytes.count > 0 &&
+      !create_reserve(options_.path, options_.reserve_bytes).ok()) {
+    return false;
+  }
+  disk_full_ = false;
+  disk_log_.log("the disk of " + options_.path.string() +
+                " has room again: taking new readings (reserve restored)");
+  return true;
+}
+
+void SqliteBuffer::free_space_after_deletes() {
+  maintain_when_idle(vacuum_step_pages(options_.reserve_bytes));
 }
 
 Status<BufferError> SqliteBuffer::delete_delivered(std::vector<InFlight>& rows, Deltas& deltas) {
@@ -551,12 +893,13 @@ Result<std::int64_t, BufferError> SqliteBuffer::name_id(std::int64_t kind,
   return id;
 }
 
-Status<BufferError> SqliteBuffer::insert_records(Waiter& waiter, Deltas& deltas) {
+Status<BufferError> SqliteBuffer::insert_records(Waiter& waiter, std::size_t count,
+                                                 Deltas& deltas) {
   Statement insert(*writer_db_, schema::sql::kInsertRecord);
   if (!insert.prepared()) return sqlite_error(*writer_db_, insert.prepare_code(), "inserting");
   constexpr auto kTopic = static_cast<std::int64_t>(schema::NameKind::kTopic);
   constexpr auto kDevice = static_cast<std::int64_t>(schema::NameKind::kDevice);
-  for (std::size_t i = 0; i < waiter.records.size(); ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     const Record& record = waiter.records[i];
     const auto topic_id = name_id(kTopic, record.topic);
     if (!topic_id.ok()) return topic_id.error();
@@ -634,7 +977,7 @@ Status<BufferError> SqliteBuffer::drop_oldest(Deltas& deltas) {
     return sqlite_error(*writer_db_, delete_code, "dropping oldest rows");
   }
   uncommitted_drops_.push_back(SeqRange{floor + 1, last});
-  deltas.dropped += rows;
+  deltas.dropped[DropReason::kCap] += rows;
   full_log_.log("buffer is full (" + format_bytes(options_.max_bytes) + "): dropped the " +
                 std::to_string(rows) + " oldest unsent readings (buffer.on_full: drop_oldest)");
   return {};
@@ -655,11 +998,13 @@ Status<BufferError> SqliteBuffer::write_deltas(const Deltas& deltas) {
     }
   }
   Statement add_total(*writer_db_, schema::sql::kAddTotal);
+  std::int64_t dropped = 0;
+  for (const auto& [reason, rows] : deltas.dropped) dropped += rows;
   const std::pair<const char*, std::int64_t> totals[] = {
       {schema::total::kPending, deltas.total.pending},
       {schema::total::kPendingBytes, deltas.total.pending_bytes},
       {schema::total::kDelivered, deltas.delivered},
-      {schema::total::kDropped, deltas.dropped},
+      {schema::total::kDropped, dropped},
       {schema::total::kDeadLettered, deltas.dead_lettered}};
   for (const auto& [name, delta] : totals) {
     if (delta == 0) continue;
@@ -670,17 +1015,95 @@ Status<BufferError> SqliteBuffer::write_deltas(const Deltas& deltas) {
     }
     add_total.reset();
   }
+  if (!deltas.dropped.empty()) {
+    Statement upsert(*writer_db_, schema::sql::kUpsertTotal);
+    for (const auto& [reason, rows] : deltas.dropped) {
+      upsert.bind(1, std::string(schema::total::kDroppedReasonPrefix) + drop_reason_label(reason));
+      upsert.bind(2, rows);
+      if (const int code = upsert.step(); code != SQLITE_DONE) {
+        return sqlite_error(*writer_db_, code, "updating totals");
+      }
+      upsert.reset();
+    }
+  }
   return {};
 }
 
-void SqliteBuffer::maintain_when_idle() {
+bool SqliteBuffer::quarantine_and_restart(const std::string& detail) {
+  std::int64_t rows = -1;
+  {
+    std::lock_guard lock(reader_mutex_);
+    std::unique_lock names_lock(names_mutex_);
+    if (!broken_) {
+      // Connections first: nothing may write the old file once it is moved.
+      batch_select_.reset();
+      reader_db_.reset();
+      writer_db_.reset();
+      ::close(lock_fd_);
+      lock_fd_ = -1;
+      rows = committed_.pending;
+      const auto moved =
+          quarantine_files(options_.path, QuarantineReason::kDamaged, rows, max_seq_, detail);
+      if (!moved.ok()) {
+        log_error(kComponent, "buffer file " + options_.path.string() + " is damaged (" + detail +
+                                  ") and cannot be moved aside: " + moved.error().message);
+        broken_ = true;
+        broken_reason_ = moved.error().message;
+        return false;
+      }
+      log_error(kComponent, "buffer file " + options_.path.string() +
+                                " is damaged; stopped writing to it and moved it to " +
+                                describe(*moved) + ". Starting a fresh buffer; see " +
+                                moved->database.string() + ".note");
+    }
+    auto files = open_files(options_, seq_floor_after(max_seq_));
+    if (!files.ok()) {
+      commit_log_.log("cannot start a fresh buffer at " + options_.path.string() + ": " +
+                      files.error().message);
+      broken_ = true;
+      broken_reason_ = files.error().message;
+      return false;
+    }
+    writer_db_ = std::move(files->writer);
+    reader_db_ = std::move(files->reader);
+    lock_fd_ = files->lock_fd;
+    broken_ = false;
+    topic_ids_.clear();
+    device_ids_.clear();
+    names_by_id_.clear();
+    names_added_.clear();
+    committed_ = {};
+    cursor_ = 0;
+    in_flight_.clear();
+    uncommitted_drops_.clear();
+  }
+  return true;
+}
+
+bool SqliteBuffer::broken_reader() const {
+  return reader_db_ == nullptr;
+}
+
+Error<BufferError> SqliteBuffer::broken_error() const {
+  return make_error(BufferError::kIo,
+                    "buffer file " + options_.path.string() + " is unavailable: " + broken_reason_);
+}
+
+void SqliteBuffer::maintain_when_idle(int step_pages) {
   dirty_since_maintenance_ = false;
+  if (writer_db_ == nullptr) return;  // broken_: no file
   // Give back the pages of delivered rows so the file shrinks with the backlog, then cut the
   // WAL back to zero: nothing pins it while the writer is idle.
   for (int round = 0; round < 1000; ++round) {
     const auto free_pages = writer_db_->query_int(schema::sql::kFreePages);
-    if (!free_pages.ok() || *free_pages < 256) break;
-    if (!writer_db_->exec(schema::sql::kIncrementalVacuum).ok()) break;
+    if (!free_pages.ok() || *free_pages < std::min(256, step_pages)) break;
+    if (!writer_db_->exec(schema::sql::incremental_vacuum(step_pages)).ok()) break;
+    // On a full disk the WAL must give its space back after every step, and the vacuum goes
+    // on although work is queued: appends wait for the space it frees.
+    if (disk_full_) {
+      (void)writer_db_->exec(schema::sql::kCheckpointTruncate);
+      continue;
+    }
     std::lock_guard lock(mutex_);
     if (has_work()) {
       dirty_since_maintenance_ = true;

@@ -1,13 +1,22 @@
 // SqliteBuffer: the Buffer implementation (see buffer.hpp for the contract).
 //
-// Threads: one writer thread owns the write connection and commits everything queued in one
-// transaction (group commit); callers of append()/sync() wait for their group's outcome, while
-// mark_delivered()/dead_letter() only queue. next_batch()/stats() use a second connection under
-// reader_mutex_, with short statements so the WAL is never pinned.
+// Threads: one writer thread owns the write connection and commits what is queued in two
+// transactions per group (group commit): first the deletes of delivered and dead-lettered rows,
+// then the appends, so that a failing append (disk full) never keeps Kafka's progress from being
+// recorded and deleting can free space. Callers of append()/sync() wait for their group's
+// outcome, while mark_delivered()/dead_letter() only queue. next_batch()/stats() use a second
+// connection under reader_mutex_, with short statements so the WAL is never pinned.
+// Disk full: the writer gives the reserve file back to the filesystem, refuses appends without
+// trying while free space stays below the reserve, deletes, checkpoints and vacuums until it
+// is back, then takes the reserve again.
+// Corruption found at run time (SQLITE_CORRUPT on either connection): the writer moves the
+// file aside (quarantine.hpp), starts a fresh buffer at the same path with seqs above the old
+// ones, and commits the group again there.
 #pragma once
 
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -29,10 +38,24 @@ class SqliteBuffer final : public Buffer {
   // Use Buffer::open.
   SqliteBuffer(const Options& options, std::unique_ptr<Database> writer,
                std::unique_ptr<Database> reader, int lock_fd);
+
+  // The connections and lock of a buffer file that passed the checks of open().
+  struct Files {
+    std::unique_ptr<Database> writer;
+    std::unique_ptr<Database> reader;
+    int lock_fd = -1;
+  };
+  // Creates (0640, state directory 0750) or opens the file at options.path, locks it and sets
+  // up both connections. `seq_floor`: for a new file, the first seq handed out is above it.
+  static Result<Files, BufferError> open_files(const Options& options, std::int64_t seq_floor);
   ~SqliteBuffer() override;
 
   Result<SeqRange, BufferError> append(std::span<const Record> records,
                                        std::chrono::steady_clock::time_point received_at) override;
+  Result<PartialAppend, BufferError> append_some(std::span<const Record> records,
+                                                 std::chrono::steady_clock::time_point received_at,
+                                                 AtCap at_cap) override;
+  Status<BufferError> record_dropped(std::uint64_t rows, DropReason reason) override;
   Result<SeqRange, BufferError> append_alert(const AlertRow& alert, const Record& record) override;
   Result<std::vector<AlertRow>, BufferError> firing_alerts() override;
   using Buffer::next_batch;
@@ -52,8 +75,13 @@ class SqliteBuffer final : public Buffer {
   struct Waiter {
     std::span<const Record> records;  // empty for sync()
     const AlertRow* alert = nullptr;  // append_alert(): stored with its record
+    AtCap at_cap = AtCap::kStoreAll;  // append_some(): how the reject cap applies
+    bool prefix_allowed = false;      // append_some(): may store a prefix
+    std::uint64_t dropped = 0;        // record_dropped()
+    DropReason drop_reason = DropReason::kCap;
     bool done = false;
     std::optional<Error<BufferError>> failure;
+    std::size_t stored = 0;
     SeqRange range;
   };
   // A row handed out by next_batch, with what the writer needs to update the aggregates when
@@ -85,32 +113,54 @@ class SqliteBuffer final : public Buffer {
   struct Deltas {
     std::unordered_map<std::int64_t, Counts> by_name;  // name id -> pending/bytes change
     Counts total;
-    std::int64_t delivered = 0, dropped = 0, dead_lettered = 0;
+    std::int64_t delivered = 0, dead_lettered = 0;
+    std::map<DropReason, std::int64_t> dropped;
     void add(std::int64_t topic_id, std::int64_t device_id, std::int64_t rows, std::int64_t bytes);
   };
 
   void run_writer();
   bool has_work() const;
   void commit_group(Group& group);
-  Status<BufferError> apply_group(Group& group, Deltas& deltas);
+  // Runs `apply` and the aggregate updates in one transaction; rolls back on failure. `code`:
+  // SQLite's result code of the failure (SQLITE_OK on success).
+  template <class Apply>
+  Status<BufferError> run_transaction(Apply&& apply, int& code);
+  Status<BufferError> apply_deletes(Group& group, Deltas& deltas);
+  Status<BufferError> apply_appends(Group& group, Deltas& deltas);
+  // Fails every waiter of `group` that stores something (appends, alerts, drop counts).
+  void fail_appends(Group& group, const Error<BufferError>& error);
+  // Disk full: reserve handling and making space (see the class comment).
+  void enter_disk_full();
+  bool try_leave_disk_full();
+  void free_space_after_deletes();
+  // Corruption: moves the file aside and starts a fresh one; false when that failed.
+  bool quarantine_and_restart(const std::string& detail);
   Status<BufferError> delete_delivered(std::vector<InFlight>& rows, Deltas& deltas);
   Status<BufferError> delete_by_seq(std::vector<std::int64_t>& seqs, Deltas& deltas);
   Status<BufferError> move_to_dead_letters(const DeadLetterRequest& request, Deltas& deltas);
-  Status<BufferError> insert_records(Waiter& waiter, Deltas& deltas);
+  Status<BufferError> insert_records(Waiter& waiter, std::size_t count, Deltas& deltas);
   Status<BufferError> insert_alert(const AlertRow& alert);
   // Queues `waiter` for the next group commit and waits for its outcome.
   void commit_and_wait(Waiter& waiter, std::chrono::steady_clock::time_point received_at = {});
   Status<BufferError> drop_oldest(Deltas& deltas);
   Status<BufferError> write_deltas(const Deltas& deltas);
   Result<std::int64_t, BufferError> name_id(std::int64_t kind, const std::string& name);
-  void maintain_when_idle();
+  // Gives free pages back to the filesystem (incremental vacuum, `step_pages` at a time) and
+  // resets the WAL; stops early when work is queued.
+  void maintain_when_idle(int step_pages = 2000);
+  // Whether a buffer error is corruption; also true after the reader saw corruption.
+  static bool is_corruption(const Error<BufferError>& error);
+  void note_reader_corruption(const Error<BufferError>& error);
+  // While broken_, there are no connections; under reader_mutex_ (or on the writer thread).
+  bool broken_reader() const;
+  Error<BufferError> broken_error() const;
 
   const Options options_;
   std::unique_ptr<Database> writer_db_;  // writer thread only (and open/close)
   std::unique_ptr<Database> reader_db_;  // under reader_mutex_
   // kSelectBatch on reader_db_, prepared once; reset after each use so no snapshot stays open.
   std::unique_ptr<Statement> batch_select_;
-  const int lock_fd_;  // flock()ed: one writer process per buffer file
+  int lock_fd_;  // flock()ed: one writer process per buffer file; replaced on quarantine
 
   // Queue, guarded by mutex_.
   mutable std::mutex mutex_;
@@ -122,6 +172,7 @@ class SqliteBuffer final : public Buffer {
   std::vector<DeadLetterRequest> dead_letters_;
   std::size_t queued_rows_ = 0;
   bool sync_requested_ = false;
+  std::optional<std::string> reader_corruption_;  // what the reader saw; the writer quarantines
   std::chrono::steady_clock::time_point first_queued_at_{};
   bool closing_ = false;
   bool closed_ = false;
@@ -133,7 +184,15 @@ class SqliteBuffer final : public Buffer {
   std::unordered_map<std::string, std::int64_t> topic_ids_, device_ids_;
   std::vector<std::pair<std::int64_t, std::string>> names_added_;  // in the open transaction
   bool dirty_since_maintenance_ = false;
+  bool disk_full_ = false;
+  bool refusing_for_disk_ = false;  // this group's records are refused: the disk is full
+  bool broken_ = false;  // a quarantine could not start a fresh file: appends fail with kIo
+  std::string broken_reason_;
+  std::int64_t max_seq_ = 0;  // highest seq committed; a fresh file after a quarantine starts above
   RateLimitedLog full_log_;
+  RateLimitedLog commit_log_;       // repeated commit failures: one line per interval with a count
+  RateLimitedLog disk_log_;         // disk full / room again
+  const std::int64_t group_bytes_;  // most record bytes append_some() writes per transaction
 
   // Id -> name for every name in the file; grows only.
   mutable std::shared_mutex names_mutex_;

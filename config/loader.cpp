@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include "config/rule_reach.hpp"
 #include "config/sections.hpp"
@@ -168,16 +167,29 @@ LoadOutcome load_config(const std::filesystem::path& file,
   // A directory opens fine and then reads as empty; say what it is instead.
   std::error_code ignored;
   if (error == 0 && std::filesystem::is_directory(file, ignored)) error = EISDIR;
-  std::ostringstream text;
-  if (error == 0) text << in.rdbuf();
-  if (error == 0 && in.bad()) error = EIO;
+  // Bounded: a config is a few KiB, and /dev/zero or a log file given by mistake must not
+  // fill memory.
+  constexpr std::size_t kMaxConfigBytes = 4 << 20;
+  std::string text;
+  if (error == 0) {
+    text.resize(kMaxConfigBytes + 1);
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (in.bad()) error = EIO;
+  }
+  if (error == 0 && text.size() > kMaxConfigBytes) {
+    LoadOutcome outcome;
+    outcome.diagnostics.push_back(file_error(
+        file, 0, 0, "cannot read config file: larger than 4 MiB; is this the config file?"));
+    return outcome;
+  }
   if (error != 0) {
     LoadOutcome outcome;
     outcome.diagnostics.push_back(
         file_error(file, 0, 0, std::string("cannot read config file: ") + std::strerror(error)));
     return outcome;
   }
-  return load_config_text(text.str(), file, adapter_types);
+  return load_config_text(text, file, adapter_types);
 }
 
 }  // namespace sensorgate::config

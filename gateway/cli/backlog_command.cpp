@@ -1,6 +1,7 @@
 #include <ostream>
 
 #include "buffer/buffer.hpp"
+#include "buffer/quarantine.hpp"
 #include "core/clock.hpp"
 #include "gateway/cli/commands.hpp"
 
@@ -15,8 +16,9 @@ int backlog_command(const BacklogOptions& options, std::ostream& out, std::ostre
     return kExitRuntime;
   }
   const std::int64_t now_ns = SystemClock().now_ns();
-  out << (options.json ? render_backlog_json(*stats, options.grouping, now_ns)
-                       : render_backlog_table(*stats, options.grouping, now_ns));
+  const auto quarantined = buffer::list_quarantined(config->buffer.path);
+  out << (options.json ? render_backlog_json(*stats, options.grouping, now_ns, quarantined)
+                       : render_backlog_table(*stats, options.grouping, now_ns, quarantined));
   return kExitOk;
 }
 

@@ -33,7 +33,8 @@ const std::vector<buffer::GroupStats>* groups_of(const buffer::BacklogStats& sta
 }  // namespace
 
 std::string render_backlog_table(const buffer::BacklogStats& stats, BacklogGrouping grouping,
-                                 std::int64_t now_ns) {
+                                 std::int64_t now_ns,
+                                 const std::vector<buffer::QuarantineNote>& quarantined) {
   const bool empty = stats.pending == 0;
   Table summary({"", ""});
   summary.add_row({"pending", std::to_string(stats.pending)});
@@ -61,11 +62,22 @@ std::string render_backlog_table(const buffer::BacklogStats& stats, BacklogGroup
     out += '\n';
     out += groups->empty() ? std::string("nothing pending\n") : table.render(true);
   }
+  if (!quarantined.empty()) {
+    Table table({"QUARANTINED FILE", "REASON", "ROWS", "MOVED"},
+                {Align::kLeft, Align::kLeft, Align::kRight, Align::kLeft});
+    for (const auto& note : quarantined) {
+      table.add_row({note.database.string(), note.reason,
+                     note.rows < 0 ? std::string("?") : std::to_string(note.rows),
+                     note.at_ns == 0 ? std::string("-") : format_rfc3339(note.at_ns)});
+    }
+    out += "\nnot sent, moved aside (see <file>.note):\n" + table.render(true);
+  }
   return out;
 }
 
 std::string render_backlog_json(const buffer::BacklogStats& stats, BacklogGrouping grouping,
-                                std::int64_t now_ns) {
+                                std::int64_t now_ns,
+                                const std::vector<buffer::QuarantineNote>& quarantined) {
   const bool empty = stats.pending == 0;
   nlohmann::ordered_json json;
   json["pending"] = stats.pending;
@@ -87,6 +99,17 @@ std::string render_backlog_json(const buffer::BacklogStats& stats, BacklogGroupi
                       {"pending_bytes", group.pending_bytes}});
     }
     json[grouping == BacklogGrouping::kTopic ? "by_topic" : "by_device"] = std::move(rows);
+  }
+  if (!quarantined.empty()) {
+    auto files = nlohmann::ordered_json::array();
+    for (const auto& note : quarantined) {
+      files.push_back(
+          {{"file", note.database.string()},
+           {"reason", note.reason},
+           {"rows", note.rows < 0 ? nlohmann::ordered_json() : nlohmann::ordered_json(note.rows)},
+           {"at", format_rfc3339(note.at_ns)}});
+    }
+    json["quarantined"] = std::move(files);
   }
   return json.dump() + "\n";
 }

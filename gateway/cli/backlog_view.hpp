@@ -4,20 +4,28 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "buffer/buffer.hpp"
+#include "buffer/quarantine.hpp"
 
 namespace sensorgate::cli {
 
 enum class BacklogGrouping { kNone, kTopic, kDevice };
 
+// `quarantined`: buffer files moved aside (buffer::list_quarantined), listed with where they
+// are and how many pending rows they held, after the summary.
 std::string render_backlog_table(const buffer::BacklogStats& stats, BacklogGrouping grouping,
-                                 std::int64_t now_ns);
+                                 std::int64_t now_ns,
+                                 const std::vector<buffer::QuarantineNote>& quarantined = {});
 
 // Keys: pending, pending_bytes, oldest_ts, oldest_age_s, newest_ts, delivered_total,
 // dropped_total, dead_letter_total, db_bytes and, when grouped, "by_topic" or "by_device": an
-// array of {name, pending, pending_bytes}. Timestamps are RFC 3339 or null when nothing waits.
+// array of {name, pending, pending_bytes}; "quarantined" when there are such files: an array of
+// {file, reason, rows (null when unknown), at}. Timestamps are RFC 3339 or null when nothing
+// waits.
 std::string render_backlog_json(const buffer::BacklogStats& stats, BacklogGrouping grouping,
-                                std::int64_t now_ns);
+                                std::int64_t now_ns,
+                                const std::vector<buffer::QuarantineNote>& quarantined = {});
 
 }  // namespace sensorgate::cli

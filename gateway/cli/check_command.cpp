@@ -1,5 +1,6 @@
 #include <ostream>
 
+#include "buffer/files.hpp"
 #include "config/loader.hpp"
 #include "gateway/cli/commands.hpp"
 #include "gateway/config_check.hpp"
@@ -25,6 +26,10 @@ std::optional<config::Config> load_config_reporting(const std::filesystem::path&
 int check_command(const std::filesystem::path& config_file, std::ostream& out, std::ostream& err) {
   const auto config = load_config_reporting(config_file, err);
   if (!config) return kExitUsage;
+  if (const auto warning =
+          buffer::free_space_warning(config->buffer.path, config->buffer.max_bytes)) {
+    err << config_file.string() << ": warning: " << *warning << '\n';
+  }
   out << config_file.string() << ": OK\n\n" << config::render_summary(*config);
   return kExitOk;
 }

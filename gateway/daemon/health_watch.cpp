@@ -23,8 +23,8 @@ HealthWatch::HealthWatch(std::string gateway_id, std::chrono::nanoseconds kafka_
 
 void HealthWatch::restore_firing(const std::vector<rules::FiringKey>& keys) {
   for (const auto& key : keys) {
-    const bool ours =
-        key.rule == kBufferFull || key.rule == kKafkaUnreachable || key.rule == kAdapterDown;
+    const bool ours = key.rule == kBufferFull || key.rule == kKafkaUnreachable ||
+                      key.rule == kAdapterDown || key.rule == kBufferCorrupt;
     if (ours && key.device == gateway_id_) firing_.insert({key.rule, key.metric});
   }
 }
@@ -113,7 +113,32 @@ std::vector<rules::AlertEvent> HealthWatch::check(const HealthSample& sample) {
                     format_duration(std::chrono::seconds((now - since) / 1'000'000'000))));
     }
   }
+  check_quarantined(sample, events);
   return events;
+}
+
+void HealthWatch::check_quarantined(const HealthSample& sample,
+                                    std::vector<rules::AlertEvent>& events) {
+  std::set<std::string> present;
+  for (const auto& note : sample.quarantined) {
+    const std::string file = note.database.filename().string();
+    present.insert(file);
+    if (firing_.count({kBufferCorrupt, file}) > 0) continue;
+    events.push_back(event(kBufferCorrupt, file, "critical", true, static_cast<double>(note.rows),
+                           0,
+                           "buffer file moved aside: " + buffer::describe(note) +
+                               ". A fresh buffer takes new readings; the rows of the old file "
+                               "are not sent (see " +
+                               note.database.string() + ".note)"));
+  }
+  std::vector<std::string> gone;
+  for (const auto& [rule, metric] : firing_) {
+    if (rule == kBufferCorrupt && present.count(metric) == 0) gone.push_back(metric);
+  }
+  for (const auto& file : gone) {
+    events.push_back(event(kBufferCorrupt, file, "critical", false, 0, 0,
+                           "quarantined buffer file " + file + " was moved or deleted"));
+  }
 }
 
 }  // namespace sensorgate::gateway

@@ -5,6 +5,10 @@
 //                      resolves when it answers again.
 //   adapter_down       (warning) an adapter has been down for adapter_down_after; one series
 //                      per adapter (metric = adapter name); resolves when it is up.
+//   buffer_corrupt     (critical) a buffer file was moved aside as damaged or beside a foreign
+//                      WAL (buffer/quarantine.hpp), at start or at run time; one series per
+//                      quarantined file (metric = its file name); resolves once the operator
+//                      has moved or deleted that file.
 // Events carry device = gateway id. Not thread-safe: the daemon's main loop calls it.
 #pragma once
 
@@ -15,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "buffer/quarantine.hpp"
 #include "core/clock.hpp"
 #include "gateway/rules/alert.hpp"
 #include "gateway/rules/engine.hpp"
@@ -29,6 +34,8 @@ struct HealthSample {
   bool kafka_up = true;
   std::int64_t kafka_down_since_ns = 0;
   std::map<std::string, bool> adapters_up;  // adapter name -> up
+  // Quarantined buffer files still on disk: buffer::list_quarantined(buffer.path).
+  std::vector<buffer::QuarantineNote> quarantined;
 };
 
 class HealthWatch {
@@ -45,8 +52,10 @@ class HealthWatch {
   static constexpr const char* kBufferFull = "buffer_full";
   static constexpr const char* kKafkaUnreachable = "kafka_unreachable";
   static constexpr const char* kAdapterDown = "adapter_down";
+  static constexpr const char* kBufferCorrupt = "buffer_corrupt";
 
  private:
+  void check_quarantined(const HealthSample& sample, std::vector<rules::AlertEvent>& events);
   rules::AlertEvent event(const char* rule, const std::string& metric, const char* severity,
                           bool firing, double value, double threshold, std::string message);
 

@@ -69,60 +69,96 @@ Status<adapters::IngestError> IngestPipeline::submit_and_wait(std::vector<Readin
 
 Status<adapters::IngestError> IngestPipeline::submit(std::vector<Reading> readings) {
   if (observer_ != nullptr) observer_->observe(readings);
+  // Built here, once: what is queued is what will be stored, however often a commit fails.
+  auto records = to_records(readings);
   std::unique_lock lock(mutex_);
-  queue_changed_.wait(lock, [&] { return stopping_ || queue_.size() < max_queued_; });
+  queue_changed_.wait(lock, [&] { return stopping_ || queue_.size() + held_count_ < max_queued_; });
   if (stopping_) return make_error(adapters::IngestError::kStopping, "the gateway is stopping");
-  if (!readings.empty()) arrivals_.emplace_back(std::chrono::steady_clock::now(), readings.size());
-  for (Reading& reading : readings) queue_.push_back(std::move(reading));
+  if (!records.empty()) arrivals_.emplace_back(std::chrono::steady_clock::now(), records.size());
+  for (buffer::Record& record : records) queue_.push_back(std::move(record));
   queue_changed_.notify_all();
   return {};
+}
+
+void IngestPipeline::take_batch() {
+  const std::size_t count = std::min(queue_.size(), kMaxBatch);
+  held_.clear();
+  held_.insert(held_.end(), std::make_move_iterator(queue_.begin()),
+               std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(count)));
+  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(count));
+  held_done_ = 0;
+  held_count_ = count;
+}
+
+void IngestPipeline::release_arrivals(std::size_t count) {
+  for (std::size_t left = count; left > 0 && !arrivals_.empty();) {
+    auto& [arrived, readings] = arrivals_.front();
+    const std::size_t taken = std::min(left, readings);
+    readings -= taken;
+    left -= taken;
+    if (readings == 0) arrivals_.pop_front();
+  }
 }
 
 void IngestPipeline::run_ingest_thread() {
   std::unique_lock lock(mutex_);
   auto retry_delay = std::chrono::milliseconds(10);
+  static RateLimitedLog failure_log(LogLevel::kWarning, std::string(kComponent));
   while (true) {
-    queue_changed_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping and nothing left
-    const std::size_t count = std::min(queue_.size(), kMaxBatch);
-    std::vector<Reading> batch(std::make_move_iterator(queue_.begin()),
-                               std::make_move_iterator(queue_.begin() + count));
+    if (held_count_ == 0) {
+      queue_changed_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and nothing left
+      take_batch();
+    }
     // The buffer commits within commit_interval of when the oldest of them arrived here.
     const auto received_at = arrivals_.front().first;
+    // At stop, what is held goes in over the cap: its sources were acknowledged already.
+    const auto at_cap = stopping_ ? buffer::AtCap::kStoreAll : buffer::AtCap::kStoreWhatFits;
+    const std::span<const buffer::Record> pending(held_.data() + held_done_, held_count_);
     lock.unlock();
-    const auto records = to_records(batch);
-    const auto appended = buffer_.append(records, received_at);
+    const auto appended = buffer_.append_some(pending, received_at, at_cap);
     lock.lock();
     if (appended.ok()) {
-      queue_.erase(queue_.begin(), queue_.begin() + count);
-      for (std::size_t left = count; left > 0;) {
-        auto& [arrived, readings] = arrivals_.front();
-        const std::size_t taken = std::min(left, readings);
-        readings -= taken;
-        left -= taken;
-        if (readings == 0) arrivals_.pop_front();
-      }
-      counters_.committed += count;
+      held_done_ += appended->stored;
+      held_count_ -= appended->stored;
+      release_arrivals(appended->stored);
+      counters_.committed += appended->stored;
+      if (held_count_ == 0) held_.clear();
       retry_delay = std::chrono::milliseconds(10);
       queue_changed_.notify_all();
+      // A part was stored (a group commit takes a bounded share): go on with the rest at once;
+      // when nothing more fits under the cap, the next try fails with kFull and waits.
       continue;
+    } else {
+      if (appended.error().code == buffer::BufferError::kFull) ++counters_.rejected_full;
+      // The records stay held: their source was acknowledged already, so waiting (and thereby
+      // blocking submit(), which is MQTT backpressure) is the only way not to lose them.
+      failure_log.log("cannot commit " + std::to_string(held_count_) +
+                      " readings, holding them and retrying: " + appended.error().message);
+      if (stopping_ && std::chrono::steady_clock::now() >= stop_deadline_) {
+        const std::size_t lost = held_count_ + queue_.size();
+        const std::string reason = appended.error().message;
+        counters_.lost_at_stop += lost;
+        held_.clear();
+        held_count_ = 0;
+        queue_.clear();
+        arrivals_.clear();
+        lock.unlock();
+        const auto counted = buffer_.record_dropped(lost, buffer::DropReason::kNotCommittedAtStop);
+        log_error(kComponent, "stopping with " + std::to_string(lost) +
+                                  " acknowledged readings that could not be committed: " + reason +
+                                  (counted.ok() ? "; counted in dropped_total"
+                                                : "; could not count them in dropped_total: " +
+                                                      counted.error().message));
+        return;
+      }
     }
-    if (appended.error().code == buffer::BufferError::kFull) ++counters_.rejected_full;
-    // The readings stay queued: their source was acknowledged already, so waiting (and thereby
-    // blocking submit(), which is MQTT backpressure) is the only way not to lose them.
-    static RateLimitedLog failure_log(LogLevel::kWarning, std::string(kComponent));
-    failure_log.log("cannot commit " + std::to_string(count) +
-                    " readings, holding them and retrying: " + appended.error().message);
-    if (stopping_ && std::chrono::steady_clock::now() >= stop_deadline_) {
-      counters_.lost_at_stop += queue_.size();
-      log_error(kComponent,
-                "stopping with " + std::to_string(queue_.size()) +
-                    " readings that could not be committed: " + appended.error().message);
-      queue_.clear();
-      arrivals_.clear();
-      return;
+    if (stopping_) {
+      queue_changed_.wait_until(
+          lock, std::min(std::chrono::steady_clock::now() + retry_delay, stop_deadline_));
+    } else {
+      queue_changed_.wait_for(lock, retry_delay);
     }
-    queue_changed_.wait_for(lock, retry_delay);
     retry_delay = std::min(retry_delay * 2, std::chrono::milliseconds(1000));
   }
 }

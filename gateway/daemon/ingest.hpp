@@ -1,7 +1,10 @@
 // IngestPipeline: the ReadingSink behind every adapter. It turns readings into Kafka records
-// (topic, key = device, ts, JSON value) and appends them to the buffer. submit_and_wait()
-// appends on the caller's thread; submit() queues for the ingest thread, which appends all
-// that is queued as one batch per group commit. Thread-safe.
+// (topic, key = device, ts, JSON value) once, on the submitting thread, and appends them to the
+// buffer. submit_and_wait() appends on the caller's thread; submit() queues the records for the
+// ingest thread, which appends all that is queued as one batch per group commit. A queued record
+// leaves the queue only once it is committed: a failed commit is retried with the same records.
+// With on_full=reject a batch is committed as far as it fits under the cap and the rest waits
+// (submit() blocks while the queue is full: backpressure). Thread-safe.
 #pragma once
 
 #include <condition_variable>
@@ -20,7 +23,8 @@ namespace sensorgate::gateway {
 struct IngestCounters {
   std::uint64_t committed = 0;      // readings appended to the buffer
   std::uint64_t rejected_full = 0;  // appends refused at the cap (on_full: reject)
-  std::uint64_t lost_at_stop = 0;   // queued readings that could not be committed at stop
+  std::uint64_t lost_at_stop = 0;   // queued readings that could not be committed at stop;
+                                    // also counted in the buffer's dropped_total
 };
 
 // Sees every reading on its way into the buffer, on the submitting thread (the rules engine).
@@ -42,9 +46,12 @@ class IngestPipeline final : public adapters::ReadingSink {
   Status<adapters::IngestError> submit_and_wait(std::vector<Reading> readings) override;
   Status<adapters::IngestError> submit(std::vector<Reading> readings) override;
 
-  // Commits everything queued, then stops the ingest thread. Readings that cannot be committed
-  // before `deadline` passes (buffer full with on_full=reject, disk failing) are counted in
-  // lost_at_stop and logged. Later submits fail with kStopping.
+  // Commits everything queued, then stops the ingest thread; returns within `deadline` (plus
+  // one commit attempt) whatever state the buffer is in. With on_full=reject what is queued is
+  // committed over the cap: those sources were acknowledged already. Readings that cannot be
+  // committed before `deadline` passes (disk full or failing) are counted in lost_at_stop and in
+  // the buffer's dropped_total (reason not_committed_at_stop), and logged. Later submits fail
+  // with kStopping.
   void stop(std::chrono::milliseconds deadline);
 
   IngestCounters counters() const;
@@ -52,6 +59,10 @@ class IngestPipeline final : public adapters::ReadingSink {
  private:
   std::vector<buffer::Record> to_records(const std::vector<Reading>& readings) const;
   void run_ingest_thread();
+  // Moves up to a batch of records from queue_ into held_; called with mutex_ held.
+  void take_batch();
+  // Forgets the first `count` records of arrivals_ once they are committed or given up.
+  void release_arrivals(std::size_t count);
 
   buffer::Buffer& buffer_;
   const std::string default_topic_;
@@ -60,8 +71,13 @@ class IngestPipeline final : public adapters::ReadingSink {
 
   mutable std::mutex mutex_;
   std::condition_variable queue_changed_;
-  std::deque<Reading> queue_;
-  // When each submit()'s readings arrived, as (time, readings) in queue order.
+  std::deque<buffer::Record> queue_;
+  // The ingest thread's batch: records taken from queue_, of which the first held_done_ are
+  // committed. Only the ingest thread touches them; queued() counts them under mutex_.
+  std::vector<buffer::Record> held_;
+  std::size_t held_done_ = 0;
+  std::size_t held_count_ = 0;  // held_.size() - held_done_, under mutex_
+  // When each submit()'s readings arrived, as (time, readings) in order (held, then queued).
   std::deque<std::pair<std::chrono::steady_clock::time_point, std::size_t>> arrivals_;
   bool stopping_ = false;
   std::chrono::steady_clock::time_point stop_deadline_{};

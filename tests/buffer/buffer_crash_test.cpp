@@ -1,9 +1,11 @@
 // Crash safety: a child appends and drains while the test kills it with SIGKILL at random
 // moments; after each kill every committed, undelivered row is there exactly once and new seqs
-// keep increasing.
+// keep increasing. The test prints its random seed; SENSORGATE_TEST_SEED=<seed> replays one (the
+// kill times and the children's batch sizes; the scheduling of the child stays the machine's).
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <cstdlib>
 #include <map>
 #include <random>
 #include <set>
@@ -48,7 +50,11 @@ TEST_CASE("after SIGKILL at random moments every committed undelivered row is th
   TempDir dir;
   const auto path = dir / "buffer.db";
   const std::string child = std::string(SENSORGATE_BINARY_DIR) + "/tests/buffer/buffer_crash_child";
-  std::mt19937 random(std::random_device{}());
+  const char* replay = std::getenv("SENSORGATE_TEST_SEED");
+  const unsigned seed = replay != nullptr ? static_cast<unsigned>(std::strtoul(replay, nullptr, 10))
+                                          : std::random_device{}();
+  WARN("crash test seed " << seed << " (replay: SENSORGATE_TEST_SEED=" << seed << ")");
+  std::mt19937 random(seed);
   std::uniform_int_distribution<int> kill_after_ms(5, 150);
   Reported reported;
   constexpr int kRounds = 20;
@@ -56,7 +62,8 @@ TEST_CASE("after SIGKILL at random moments every committed undelivered row is th
   for (int round = 0; round < kRounds; ++round) {
     SubprocessOptions child_options;
     child_options.stderr_file = dir / "child.err";
-    Subprocess process({child, path.string(), std::to_string(round)}, child_options);
+    Subprocess process({child, path.string(), std::to_string(round), std::to_string(random())},
+                       child_options);
     // The child is killed a random time after its first report, so that every round kills it
     // while it works, however long it took to start.
     std::size_t lines = 0;
@@ -83,7 +90,8 @@ TEST_CASE("after SIGKILL at random moments every committed undelivered row is th
     }
     const auto status = process.wait(std::chrono::seconds(5));
     REQUIRE(status);
-    INFO("round " << round << ", child stderr: " << read_file(dir / "child.err"));
+    INFO("seed " << seed << ", round " << round
+                 << ", child stderr: " << read_file(dir / "child.err"));
     REQUIRE(exit_code_of(*status) == 128 + SIGKILL);
 
     // Reopen as the next daemon would, and check the invariants.

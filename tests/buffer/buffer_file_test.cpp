@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "buffer/buffer.hpp"
+#include "buffer/quarantine.hpp"
 #include "buffer_test_util.hpp"
 #include "support/temp_dir.hpp"
 
@@ -82,7 +83,7 @@ TEST_CASE("a buffer written by a newer schema version is refused") {
             "Upgrade sensorgate to read it");
 }
 
-TEST_CASE("a damaged buffer is refused with kCorrupt and left as it was") {
+TEST_CASE("a damaged buffer is moved aside as it was and a fresh one starts") {
   TempDir dir;
   const auto path = dir / "buffer.db";
   {
@@ -95,13 +96,16 @@ TEST_CASE("a damaged buffer is refused with kCorrupt and left as it was") {
   for (std::size_t i = 4096; i < bytes.size(); ++i) bytes[i] = static_cast<char>(0xA5 ^ (i * 31));
   write_file(path, bytes);
 
-  const auto opened = buffer::Buffer::open(options_for(path));
-  REQUIRE_FALSE(opened.ok());
-  CHECK(opened.error().code == buffer::BufferError::kCorrupt);
-  CHECK_THAT(opened.error().message,
-             Catch::StartsWith("buffer file " + path.string() + " is damaged ("));
-  CHECK_THAT(opened.error().message, Catch::EndsWith("`sqlite3 FILE .recover` may save its rows"));
-  CHECK(read_file(path) == bytes);
+  auto buffer = open_buffer(options_for(path));
+  CHECK(buffer->stats()->pending == 0);
+  const auto notes = buffer::list_quarantined(path);
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0].reason == "damaged");
+  CHECK_THAT(notes[0].detail, Catch::StartsWith("buffer file " + path.string() + " is damaged ("));
+  CHECK(read_file(notes[0].database) == bytes);
+  const auto appended = buffer->append(make_records("d", 100, 1));
+  REQUIRE(appended.ok());
+  CHECK(appended->first > 50);  // the old file's seqs could not be read: the floor is the clock
 }
 
 TEST_CASE("a new buffer is created with its directory") {

@@ -3,9 +3,10 @@
 // once an append is committed, "M first last" before rows are marked delivered (they may be gone
 // from then on), "D first last" once that delivery is committed. The test kills it with SIGKILL at
 // a random moment. argv[2]: the round number, written into every value so the test can tell rows
-// apart.
+// apart; argv[3]: the seed of its random batch sizes.
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <random>
 #include <string>
@@ -27,7 +28,7 @@ void report(char kind, std::int64_t first, std::int64_t last) {
 
 int main(int argc, char** argv) {
   using namespace sensorgate;
-  if (argc != 3) return 2;
+  if (argc != 4) return 2;
   buffer::Options options;
   options.path = argv[1];
   options.commit_interval = std::chrono::milliseconds(1);
@@ -53,7 +54,7 @@ int main(int argc, char** argv) {
     }
   });
 
-  std::mt19937 random(std::random_device{}());
+  std::mt19937 random(static_cast<unsigned>(std::strtoul(argv[3], nullptr, 10)));
   std::uniform_int_distribution<int> batch_size(1, 50);
   for (long n = 0; n < 10'000'000;) {
     std::vector<buffer::Record> records;

@@ -109,5 +109,41 @@ TEST_CASE("restored firing state is neither fired again nor forgotten") {
   CHECK(events[0].state == rules::AlertState::kResolved);
 }
 
+TEST_CASE("buffer_corrupt fires per quarantined file and resolves once the file is gone") {
+  ManualClock clock;
+  HealthWatch watch("edge-01", 2min, 30s, clock);
+  auto sample = healthy();
+  buffer::QuarantineNote note;
+  note.database = "/var/lib/sensorgate/buffer.db.quarantined-20261201T080000Z";
+  note.reason = "damaged";
+  note.rows = 2763;
+  note.detail = "quick_check: page 12 is never used";
+  sample.quarantined = {note};
+  auto events = watch.check(sample);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].rule == "buffer_corrupt");
+  CHECK(events[0].metric == "buffer.db.quarantined-20261201T080000Z");
+  CHECK(events[0].severity == "critical");
+  CHECK(events[0].state == rules::AlertState::kFiring);
+  CHECK(events[0].value == 2763);
+  CHECK(events[0].message ==
+        "buffer file moved aside: /var/lib/sensorgate/buffer.db.quarantined-20261201T080000Z "
+        "(damaged, 2763 pending rows): quick_check: page 12 is never used. A fresh buffer takes "
+        "new readings; the rows of the old file are not sent (see "
+        "/var/lib/sensorgate/buffer.db.quarantined-20261201T080000Z.note)");
+  CHECK(watch.check(sample).empty());  // still there: no second event
+
+  // A restarted gateway that restored the firing state does not fire again.
+  HealthWatch restarted("edge-01", 2min, 30s, clock);
+  restarted.restore_firing(
+      {{"buffer_corrupt", "edge-01", "buffer.db.quarantined-20261201T080000Z"}});
+  CHECK(restarted.check(sample).empty());
+
+  sample.quarantined.clear();  // the operator took the file away
+  events = watch.check(sample);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].state == rules::AlertState::kResolved);
+}
+
 }  // namespace
 }  // namespace sensorgate::gateway
