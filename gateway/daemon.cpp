@@ -21,6 +21,7 @@
 #include "gateway/rules/engine.hpp"
 #include "gateway/rules_stage.hpp"
 #include "gateway/systemd_notifier.hpp"
+#include "gateway/watchdog.hpp"
 
 namespace sensorgate::gateway {
 namespace {
@@ -276,7 +277,10 @@ int run_daemon(const std::filesystem::path& config_file) {
       sample.adapters_up[entry.config.name] = entry.adapter->health().up;
     }
     dispatcher->dispatch(health.check(sample));
-    if (watchdog_interval) notifier.watchdog();
+    if (watchdog_interval &&
+        threads_alive({&buffer.writer_heartbeat(), &forwarder.value()->heartbeat()},
+                      *watchdog_interval))
+      notifier.watchdog();
   }
 
   notifier.stopping();
