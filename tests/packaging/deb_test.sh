@@ -26,6 +26,7 @@ skip() {
 [ "$(id -u)" -eq 0 ] || skip "installs a package into /usr: needs root"
 command -v dpkg >/dev/null && command -v dpkg-deb >/dev/null || skip "no dpkg on this machine"
 
+mkdir -p /run/lock
 exec 9>/run/lock/sensorgate-deb-test.lock
 flock -w 600 9 || skip "another package test held the lock for 10 minutes"
 
