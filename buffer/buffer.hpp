@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/heartbeat.hpp"
 #include "core/result.hpp"
 #include "core/units.hpp"
 
@@ -214,6 +215,10 @@ class Buffer {
 
   // Commits what is queued and stops the writer; later calls fail with kClosed.
   virtual void close() = 0;
+
+  // The writer thread's heartbeat (gateway/daemon/watchdog.hpp): beaten every round of its loop, at
+  // least every Heartbeat::kMaxIdle while idle; it stops after close().
+  virtual const Heartbeat& writer_heartbeat() const = 0;
 };
 
 // Alert events stored at or after since_ns, at most `limit`: first those of series still firing

@@ -500,6 +500,7 @@ bool SqliteBuffer::has_work() const {
 void SqliteBuffer::run_writer() {
   std::unique_lock lock(mutex_);
   for (;;) {
+    writer_heartbeat_.beat();
     if (!has_work()) {
       if (closing_) break;
       if (dirty_since_maintenance_) {
@@ -511,7 +512,7 @@ void SqliteBuffer::run_writer() {
           lock.lock();
         }
       } else {
-        work_queued_.wait(lock, [&] { return has_work() || closing_; });
+        work_queued_.wait_for(lock, Heartbeat::kMaxIdle, [&] { return has_work() || closing_; });
       }
       continue;
     }

@@ -66,6 +66,7 @@ class SqliteBuffer final : public Buffer {
   Status<BufferError> sync() override;
   Result<BacklogStats, BufferError> stats() override;
   void close() override;
+  const Heartbeat& writer_heartbeat() const override { return writer_heartbeat_; }
 
   // Loads names and totals from the file; called once by open() before the writer starts.
   Status<BufferError> load_state();
@@ -178,6 +179,7 @@ class SqliteBuffer final : public Buffer {
   bool closed_ = false;
   std::mutex close_mutex_;  // close() may race with the destructor's close()
   std::thread writer_thread_;
+  Heartbeat writer_heartbeat_{"buffer writer"};
 
   // Writer-thread state.
   Counts committed_;  // pending rows/bytes as of the last commit

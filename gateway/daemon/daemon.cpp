@@ -82,7 +82,7 @@ int run_daemon(const std::filesystem::path& config_file) {
     if (signal == SIGHUP) gateway.reload(config_file);
     const std::string status = gateway.tick();
     if (!status.empty()) notifier.status(status);
-    if (watchdog_interval) notifier.watchdog();
+    if (watchdog_interval && gateway.alive(*watchdog_interval)) notifier.watchdog();
   }
 
   notifier.stopping();

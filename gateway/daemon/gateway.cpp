@@ -9,6 +9,7 @@
 #include "gateway/daemon/health_watch.hpp"
 #include "gateway/daemon/ingest.hpp"
 #include "gateway/daemon/rules_stage.hpp"
+#include "gateway/daemon/watchdog.hpp"
 #include "gateway/kafka/forwarder.hpp"
 #include "gateway/rules/engine.hpp"
 
@@ -174,6 +175,10 @@ std::string Gateway::tick() {
   }
   dispatcher_->dispatch(health_->check(sample));
   return status;
+}
+
+bool Gateway::alive(std::chrono::steady_clock::duration max_age) const {
+  return threads_alive({&buffer_->writer_heartbeat(), &forwarder_->heartbeat()}, max_age);
 }
 
 void Gateway::reload(const std::filesystem::path& config_file) {

@@ -64,6 +64,10 @@ class Gateway {
   // health alerts. Returns a one-line status for systemd ("1234 readings pending").
   std::string tick();
 
+  // True while the threads the systemd watchdog vouches for (buffer writer, forwarder) made a
+  // round of their loops within `max_age` (gateway/daemon/watchdog.hpp); logs the stale one.
+  bool alive(std::chrono::steady_clock::duration max_age) const;
+
   // SIGHUP: loads `config_file` anew and hands each running adapter that can reload its new
   // mappings; anything else that changed is logged as taking a restart.
   void reload(const std::filesystem::path& config_file);

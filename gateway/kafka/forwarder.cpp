@@ -159,6 +159,7 @@ Forwarder::TopicState& Forwarder::topic(const std::string& name) {
 
 void Forwarder::run() {
   while (!stop_requested_) {
+    heartbeat_.beat();
     if (fatal_) recover_from_fatal();
     if (rewind_needed_) rewind_when_idle();
     const Fill fill_state = fill();

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "buffer/buffer.hpp"
+#include "core/heartbeat.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
 #include "gateway/kafka/producer_config.hpp"
@@ -84,6 +85,10 @@ class Forwarder {
 
   ForwarderStats stats() const;
 
+  // The forwarder thread's heartbeat (gateway/daemon/watchdog.hpp), beaten every round of its loop.
+  // Tests wedge the thread with SENSORGATE_TEST_STALL_FORWARDER (see core/heartbeat.hpp).
+  const Heartbeat& heartbeat() const { return heartbeat_; }
+
  private:
   struct Producer;
   struct TopicState;
@@ -134,6 +139,7 @@ class Forwarder {
   std::chrono::steady_clock::time_point next_connectivity_check_{};
 
   std::thread thread_;
+  Heartbeat heartbeat_{"forwarder"};
   std::atomic<bool> stop_requested_{false};
   std::chrono::steady_clock::time_point stop_deadline_{};  // written before stop_requested_
 
