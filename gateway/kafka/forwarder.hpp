@@ -172,6 +172,7 @@ class Forwarder {
   bool transaction_failed_ = false;  // a row failed: the transaction must be aborted
   bool fenced_ = false;
   bool progress_in_transaction_ = false;
+  bool commit_started_ = false;     // a commit call returned a retriable error: resume it
   std::uint64_t skipped_rows_ = 0;  // rows marked delivered from the progress topic
   std::chrono::steady_clock::time_point transaction_began_{};
   // Rows produced in the open transaction, and their topic (counted at commit).

@@ -111,6 +111,7 @@ bool Forwarder::begin_transaction() {
   transaction_open_ = true;
   transaction_failed_ = false;
   progress_in_transaction_ = false;
+  commit_started_ = false;
   transaction_began_ = std::chrono::steady_clock::now();
   transaction_rows_.clear();
   return true;
@@ -154,11 +155,14 @@ void Forwarder::produce_progress() {
 // With a deadline of max(), retries until committed, aborted, fatal, or stop() was called.
 bool Forwarder::commit_transaction(std::chrono::steady_clock::time_point deadline) {
   produce_progress();
-  while (!transaction_failed_) {
+  // Once a commit call returned a retriable error, only another commit call may follow (it
+  // resumes the commit, and reports a failed row as an error that needs an abort).
+  while (!transaction_failed_ || commit_started_) {
     const bool unbounded = deadline == std::chrono::steady_clock::time_point::max();
     if (unbounded && stop_requested_) return false;
     if (!unbounded && std::chrono::steady_clock::now() >= deadline) return false;
     rd_kafka_error_t* error = rd_kafka_commit_transaction(producer_->handle, timeout_ms(deadline));
+    commit_started_ = error != nullptr && rd_kafka_error_is_retriable(error);
     if (error == nullptr) {
       for (const auto& [seq, state] : transaction_rows_) {
         delivered_seqs_.push_back(seq);
@@ -215,6 +219,7 @@ void Forwarder::abort_transaction(std::chrono::steady_clock::time_point deadline
       fatal_ = true;
       return;
     }
+    fprintf(stderr, "DEBUG abort: %s retriable %d\n", text.c_str(), retriable);
     if (!retriable) row_log_.log("transaction abort failed: " + text + "; retrying");
   }
   // abort_transaction purged every row of the transaction; serve their reports.
@@ -229,6 +234,7 @@ void Forwarder::abort_transaction(std::chrono::steady_clock::time_point deadline
   transaction_open_ = false;
   transaction_failed_ = false;
   progress_in_transaction_ = false;
+  commit_started_ = false;
   commit_reports();
   if (!buffer_.sync()) buffer_failed_ = true;
   buffer_.rewind();
@@ -242,7 +248,7 @@ void Forwarder::stop_fatally(const std::string& why) {
   char reason[512] = "";
   const rd_kafka_resp_err_t error = rd_kafka_fatal_error(producer_->handle, reason, sizeof reason);
   std::string message = "kafka: " + why;
-  if (error == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+  if (error == RD_KAFKA_RESP_ERR__FENCED || error == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
       error == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH) {
     message = "kafka: another process took over transactional.id " +
               options_.producer.transactional_id + " (" + rd_kafka_err2name(error) + ": " + reason +
