@@ -90,9 +90,9 @@ Status<ProgressError> ensure_progress_topic(rd_kafka_t* client, const std::strin
                                rd_kafka_err2name(code) + ": " +
                                rd_kafka_topic_result_error_string(results[i]) +
                                "; create it (cleanup.policy=compact) or grant CREATE";
+      // INVALID_REPLICATION_FACTOR also comes while brokers restart: retried, not fatal.
       status = make_error(code == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
                                   code == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED ||
-                                  code == RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR ||
                                   code == RD_KAFKA_RESP_ERR_POLICY_VIOLATION
                               ? ProgressError::kFailed
                               : ProgressError::kUnavailable,

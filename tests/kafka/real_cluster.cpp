@@ -175,7 +175,10 @@ std::unique_ptr<RealKafkaCluster> RealKafkaCluster::start(const std::filesystem:
                    "transaction.state.log.replication.factor=3\n"
                    "transaction.state.log.min.isr=2\n"
                    "transaction.state.log.num.partitions=3\n"
-                   "group.initial.rebalance.delay.ms=0\n");
+                   "group.initial.rebalance.delay.ms=0\n"
+                   // Test readings carry timestamps years old: time-based retention would delete
+                   // them at its next check (every 5 min) and a consumer would find nothing.
+                   "log.retention.ms=-1\n");
   }
 
   // Format the three storage dirs in parallel (one JVM each).

@@ -179,8 +179,13 @@ TEST_CASE("exactly once: the cluster restarted mid-transaction, every reading ap
   options.transaction_rows = 1000000;
   auto forwarder = make_forwarder(options, *buffer);
   forwarder->start();
-  REQUIRE(
-      wait_until([&] { return forwarder->stats().in_flight == 0 && pending(*buffer) > 0; }, 10s));
+  // Rows delivered (kafka_up comes with the first report) and not yet committed.
+  REQUIRE(wait_until(
+      [&] {
+        const ForwarderStats stats = forwarder->stats();
+        return stats.kafka_up && stats.in_flight == 0 && pending(*buffer) > 0;
+      },
+      30s));
   real_kafka().stop_all();
   append_readings(*buffer, expected, topic, 20, 100, 100);
   real_kafka().start_all();
@@ -190,7 +195,7 @@ TEST_CASE("exactly once: the cluster restarted mid-transaction, every reading ap
 }
 
 TEST_CASE(
-    "exactly once: two gateway ids do not fence each other; a second process with the "
+    "exactly once: two gateway ids do not fence each other, and a second process with the "
     "same id stops the first with a clear error") {
   const std::string topic = new_topic("fence");
   const std::string progress = unique("progress");
