@@ -95,6 +95,15 @@ TEST_CASE(
       published = n + 1;
     }
   });
+  // Joined on every way out, also when an assertion below throws.
+  struct Join {
+    std::atomic<bool>& running;
+    std::thread& thread;
+    ~Join() {
+      running = false;
+      if (thread.joinable()) thread.join();
+    }
+  } join{publishing, publisher};
 
   const auto seed = std::random_device{}();
   INFO("seed " << seed);
@@ -104,8 +113,12 @@ TEST_CASE(
     std::this_thread::sleep_for(std::chrono::milliseconds(200 + random() % 1300));
     gateway.kill();
     if (kill == kKills / 3) {
-      killed_broker = real_kafka().leader_of(topic, 0);
-      REQUIRE(killed_broker > 0);
+      REQUIRE(wait_until(
+          [&] {
+            killed_broker = real_kafka().leader_of(topic, 0);
+            return killed_broker > 0;
+          },
+          30s));
       real_kafka().kill_broker(killed_broker);
     }
     if (kill == 2 * kKills / 3) real_kafka().restart_broker(killed_broker);
