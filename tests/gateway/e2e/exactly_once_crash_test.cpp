@@ -182,7 +182,8 @@ TEST_CASE(
                         << " committed to the buffer, " << records.size() << " consumed; "
                         << missing_seqs << " committed seqs missing, " << duplicates
                         << " duplicate seqs; " << unpublished
-                        << " readings never committed (acked by Paho before the commit), "
+                        << " published readings never committed to the buffer (lost on the MQTT "
+                           "side, cause not established), "
                         << twice_over_mqtt << " readings stored twice (MQTT redelivery)");
   INFO(gateway.log());
   CHECK(missing_seqs == 0);
