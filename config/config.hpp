@@ -43,6 +43,8 @@ struct BufferSection {
   std::filesystem::path path;
 };
 
+enum class KafkaDelivery { kAtLeastOnce, kExactlyOnce };
+
 struct KafkaSection {
   std::string brokers;  // required: "host:port,host:port"
   std::string topic = "sensors.readings";
@@ -55,6 +57,10 @@ struct KafkaSection {
   std::uint32_t max_in_flight = 20000;  // rows handed to the producer and not yet reported
   nanoseconds flush_timeout = std::chrono::seconds(10);           // bound of the flush at stop
   nanoseconds unreachable_alert_after = std::chrono::minutes(2);  // kafka_unreachable alert
+  KafkaDelivery delivery = KafkaDelivery::kAtLeastOnce;
+  std::uint32_t transaction_rows = 10000;  // exactly_once: rows per transaction at most
+  nanoseconds transaction_interval = std::chrono::milliseconds(200);  // exactly_once
+  std::string progress_topic = "_sensorgate.progress";                // exactly_once
 };
 
 struct AdapterSyntax;  // config/adapter_syntax.hpp

@@ -9,6 +9,7 @@ packages=(
   librdkafka-dev libpaho-mqttpp-dev libpaho-mqtt-dev libmodbus-dev libcpp-httplib-dev
   libsystemd-dev mosquitto mosquitto-clients
   systemd dpkg-dev
+  default-jre-headless maven  # test-only: the real Apache Kafka tier (tests/kafka)
 )
 
 missing=()

@@ -4,8 +4,14 @@
 // same run, as a ratio (target >= 0.7). Also the peak RSS of the draining process (target
 // < 64 MiB) and CPU seconds per million readings.
 //
-//   bench_kafka [--rows N] [--devices D] [--forwarder-only]
+//   bench_kafka [--rows N] [--devices D] [--forwarder-only] [--delivery exactly_once]
+//               [--transaction-rows N] [--real-kafka]
 // --forwarder-only skips the baseline, for profiling the drain (perf record -g bench_kafka ...).
+// --delivery exactly_once also drains a second, equal backlog with kafka.delivery: exactly_once
+// (transactions of kafka.transaction_rows, default 10,000, or N rows) and prints its rate against
+// the at_least_once drain of the same run (target >= 0.7). --real-kafka runs against a real
+// 3-broker Apache Kafka cluster (tests/kafka; attached through SENSORGATE_REAL_KAFKA or started for
+// the run) instead of the kafka_cluster program (librdkafka's mock cluster).
 //
 // Each phase runs in its own forked process, so VmHWM and CPU time are that phase's alone:
 // fill (not timed against anything), plain producer, forwarder drain.
@@ -13,6 +19,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,6 +31,7 @@
 #include "core/reading_json.hpp"
 #include "gateway/kafka/forwarder.hpp"
 #include "gateway/kafka/producer_config.hpp"
+#include "tests/kafka/real_cluster.hpp"
 #include "tests/support/kafka_cluster.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -34,8 +43,10 @@ using sensorgate::bench::process_cpu_seconds;
 using sensorgate::bench::run_in_child;
 using sensorgate::buffer::Record;
 
-constexpr const char* kTopic = "sensors.readings";
 constexpr const char* kGateway = "bench-gateway";
+// The readings topic: sensors.readings on the mock, a new one per run on a real cluster.
+std::string g_topic = "sensors.readings";
+std::uint32_t g_transaction_rows = 0;  // 0: the forwarder's default
 
 Record make_record(std::size_t i, int devices) {
   sensorgate::Reading reading;
@@ -44,7 +55,7 @@ Record make_record(std::size_t i, int devices) {
   reading.value = 20.0 + static_cast<double>(i % 1000) / 100.0;
   reading.unit = i % 2 == 0 ? "C" : "%";
   reading.ts_ns = 1'763'856'000'000'000'000 + static_cast<std::int64_t>(i) * 1'000'000;
-  return Record{kTopic, reading.device, reading.ts_ns, sensorgate::encode_reading_json(reading)};
+  return Record{g_topic, reading.device, reading.ts_ns, sensorgate::encode_reading_json(reading)};
 }
 
 sensorgate::kafka::ProducerSettings producer_settings(const std::string& bootstrap) {
@@ -89,7 +100,7 @@ bool plain_producer(const std::string& bootstrap, std::size_t rows, int devices,
   char error[512];
   rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf->release(), error, sizeof error);
   if (producer == nullptr) return false;
-  rd_kafka_topic_t* topic = rd_kafka_topic_new(producer, kTopic, nullptr);
+  rd_kafka_topic_t* topic = rd_kafka_topic_new(producer, g_topic.c_str(), nullptr);
   const double cpu_start = process_cpu_seconds();
   const auto start = Clock::now();
   for (std::size_t i = 0; i < rows; ++i) {
@@ -118,7 +129,8 @@ bool plain_producer(const std::string& bootstrap, std::size_t rows, int devices,
 }
 
 bool forwarder_drain(const std::filesystem::path& path, const std::string& bootstrap,
-                     std::size_t rows, PhaseFigures& out) {
+                     std::size_t rows, sensorgate::kafka::Delivery delivery,
+                     const std::string& progress_topic, PhaseFigures& out) {
   sensorgate::buffer::Options options;
   options.path = path;
   options.max_bytes = sensorgate::Bytes{8ull << 30};
@@ -127,6 +139,9 @@ bool forwarder_drain(const std::filesystem::path& path, const std::string& boots
   sensorgate::kafka::ForwarderOptions forwarder_options;
   forwarder_options.gateway_id = kGateway;
   forwarder_options.producer = producer_settings(bootstrap);
+  forwarder_options.delivery = delivery;
+  forwarder_options.progress_topic = progress_topic;
+  if (g_transaction_rows > 0) forwarder_options.transaction_rows = g_transaction_rows;
   auto forwarder = sensorgate::kafka::Forwarder::create(forwarder_options, **buffer);
   if (!forwarder) return false;
   const double cpu_start = process_cpu_seconds();
@@ -149,21 +164,50 @@ int main(int argc, char** argv) {
   std::size_t rows = 1'000'000;
   int devices = 100;
   bool forwarder_only = false;
+  bool exactly_once = false;
+  bool real = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--forwarder-only") == 0) forwarder_only = true;
+    if (std::strcmp(argv[i], "--real-kafka") == 0) real = true;
     if (i + 1 == argc) break;
+    if (std::strcmp(argv[i], "--delivery") == 0) {
+      exactly_once = std::strcmp(argv[i + 1], "exactly_once") == 0;
+      if (!exactly_once && std::strcmp(argv[i + 1], "at_least_once") != 0) {
+        std::fprintf(stderr, "bench_kafka: --delivery at_least_once or exactly_once\n");
+        return 2;
+      }
+    }
     if (std::strcmp(argv[i], "--rows") == 0) rows = std::strtoull(argv[i + 1], nullptr, 10);
     if (std::strcmp(argv[i], "--devices") == 0) devices = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--transaction-rows") == 0) {
+      g_transaction_rows = static_cast<std::uint32_t>(std::strtoul(argv[i + 1], nullptr, 10));
+    }
   }
   sensorgate::testing::TempDir dir;
   const auto path = dir / "bench.db";
-  sensorgate::testing::KafkaCluster cluster;
-  std::printf("bench_kafka: %zu rows, %d devices, cluster %s\n", rows, devices,
-              cluster.bootstrap().c_str());
+  const auto exactly_once_path = dir / "bench-exactly-once.db";
+  std::string progress_topic = "_sensorgate.progress";
+  std::unique_ptr<sensorgate::testing::KafkaCluster> mock;
+  std::string bootstrap;
+  if (real) {
+    const std::string suffix = std::to_string(std::random_device{}());
+    g_topic = "bench.readings." + suffix;
+    progress_topic = "bench.progress." + suffix;
+    sensorgate::testing::real_kafka().create_topic(g_topic, 6);
+    bootstrap = sensorgate::testing::real_kafka().bootstrap();
+  } else {
+    mock = std::make_unique<sensorgate::testing::KafkaCluster>(
+        sensorgate::testing::KafkaClusterOptions{
+            3, {g_topic + ":6", "sensors.alerts:3", progress_topic + ":1"}});
+    bootstrap = mock->bootstrap();
+  }
+  std::printf("bench_kafka: %zu rows, %d devices, %s cluster %s\n", rows, devices,
+              real ? "real Apache Kafka" : "mock", bootstrap.c_str());
 
   const auto filled = run_in_child([&](PhaseFigures& figures) {
     const auto start = Clock::now();
-    const bool ok = fill(path, rows, devices);
+    const bool ok =
+        fill(path, rows, devices) && (!exactly_once || fill(exactly_once_path, rows, devices));
     figures.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     return ok;
   });
@@ -172,20 +216,27 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf("fill:      %8.0f rows/s (not part of the ratio)\n",
-              static_cast<double>(rows) / filled.seconds);
+              static_cast<double>(rows) * (exactly_once ? 2 : 1) / filled.seconds);
 
   PhaseFigures plain{1, 0, 0, true};
   if (!forwarder_only) {
-    plain = run_in_child([&](PhaseFigures& figures) {
-      return plain_producer(cluster.bootstrap(), rows, devices, figures);
-    });
+    plain = run_in_child(
+        [&](PhaseFigures& figures) { return plain_producer(bootstrap, rows, devices, figures); });
   }
   const PhaseFigures drained = run_in_child([&](PhaseFigures& figures) {
-    return forwarder_drain(path, cluster.bootstrap(), rows, figures);
+    return forwarder_drain(path, bootstrap, rows, sensorgate::kafka::Delivery::kAtLeastOnce,
+                           progress_topic, figures);
   });
-  if (!plain.ok || !drained.ok) {
-    std::fprintf(stderr, "bench_kafka: a phase failed (plain %d, forwarder %d)\n", plain.ok,
-                 drained.ok);
+  PhaseFigures transactional{1, 0, 0, true};
+  if (exactly_once) {
+    transactional = run_in_child([&](PhaseFigures& figures) {
+      return forwarder_drain(exactly_once_path, bootstrap, rows,
+                             sensorgate::kafka::Delivery::kExactlyOnce, progress_topic, figures);
+    });
+  }
+  if (!plain.ok || !drained.ok || !transactional.ok) {
+    std::fprintf(stderr, "bench_kafka: a phase failed (plain %d, forwarder %d, exactly once %d)\n",
+                 plain.ok, drained.ok, transactional.ok);
     return 1;
   }
   const double million = static_cast<double>(rows) / 1e6;
@@ -199,5 +250,13 @@ int main(int argc, char** argv) {
               static_cast<double>(drained.peak_rss_kib) / 1024);
   std::printf("ratio forwarder/plain: %.2f (target >= 0.70); forwarder peak RSS %s 64 MiB\n",
               drain_rate / plain_rate, drained.peak_rss_kib < 64 * 1024 ? "<" : ">=");
+  if (exactly_once) {
+    const double transactional_rate = static_cast<double>(rows) / transactional.seconds;
+    std::printf("forwarder exactly_once:    %9.0f readings/s  %5.2f CPU s/M  peak RSS %6.1f MiB\n",
+                transactional_rate, transactional.cpu_seconds / million,
+                static_cast<double>(transactional.peak_rss_kib) / 1024);
+    std::printf("ratio exactly_once/at_least_once: %.2f (target >= 0.70)\n",
+                transactional_rate / drain_rate);
+  }
   return 0;
 }

@@ -9,8 +9,13 @@ namespace sensorgate::config {
 namespace {
 
 // Properties the gateway sets from its own keys; setting them again would be ambiguous.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 1> kOwnedProperties{
-    {{"bootstrap.servers", "kafka.brokers"}}};
+constexpr std::array<std::pair<std::string_view, std::string_view>, 2> kOwnedProperties{
+    {{"bootstrap.servers", "kafka.brokers"},
+     {"transactional.id", "gateway.id (with kafka.delivery: exactly_once)"}}};
+
+constexpr std::array<EnumName<KafkaDelivery>, 2> kDelivery{
+    {{"at_least_once", KafkaDelivery::kAtLeastOnce},
+     {"exactly_once", KafkaDelivery::kExactlyOnce}}};
 
 // Properties whose values are secrets (librdkafka marks them sensitive): they belong in
 // kafka.secrets, read from a file, so that the config file can be shared and shown by `check`.
@@ -151,6 +156,19 @@ const KeyTable<KafkaSection>& kafka_keys() {
       duration_key("unreachable_alert_after", &S::unreachable_alert_after,
                    "Raise the kafka_unreachable alert after the brokers were unreachable this "
                    "long."),
+      enum_key("delivery", &S::delivery, kDelivery,
+               "at_least_once: idempotent producer; after a crash, rows in flight may arrive "
+               "twice (same gateway and seq headers). exactly_once: transactions with the "
+               "gateway's progress; consumers with isolation.level=read_committed see each "
+               "reading once. See docs/kafka.md."),
+      integer_key("transaction_rows", &S::transaction_rows, 1, 1000000,
+                  "exactly_once: a transaction ends after this many rows at the latest."),
+      duration_key("transaction_interval", &S::transaction_interval,
+                   "exactly_once: a transaction ends this long after its first row at the "
+                   "latest (the added latency)."),
+      text_key("progress_topic", &S::progress_topic,
+               "exactly_once: compacted topic keeping each gateway's highest committed seq "
+               "(created when missing)."),
   };
   return table;
 }

@@ -10,6 +10,14 @@ kafka::ForwarderOptions forwarder_options(const config::Config& config) {
   options.producer.properties = config.kafka.properties;
   options.producer.secret_values = config.kafka.secret_values;
   options.max_in_flight = config.kafka.max_in_flight;
+  options.delivery = config.kafka.delivery == config::KafkaDelivery::kExactlyOnce
+                         ? kafka::Delivery::kExactlyOnce
+                         : kafka::Delivery::kAtLeastOnce;
+  options.transaction_rows = config.kafka.transaction_rows;
+  options.transaction_interval =
+      std::chrono::duration_cast<std::chrono::milliseconds>(config.kafka.transaction_interval);
+  options.progress_topic = config.kafka.progress_topic;
+  options.producer.transactional_id = kafka::transactional_id_of(options);
   return options;
 }
 

@@ -1,5 +1,8 @@
 #include "gateway/daemon/gateway.hpp"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include "adapters/adapter_types.hpp"
 #include "core/log.hpp"
 #include "core/units.hpp"
@@ -92,7 +95,11 @@ Result<std::unique_ptr<Gateway>, GatewayError> Gateway::create(config::Config co
   if (!opened.ok()) return runtime_error(opened.error().message);
   gateway->buffer_ = std::move(opened).value();
 
-  auto forwarder = kafka::Forwarder::create(forwarder_options(cfg), *gateway->buffer_);
+  kafka::ForwarderOptions options = forwarder_options(cfg);
+  // Fenced by another process with the same gateway.id: the daemon's signal loop stops the
+  // gateway as for SIGTERM, and stop() exits 1 with the forwarder's reason.
+  options.on_fatal = [](const std::string&) { ::kill(::getpid(), SIGTERM); };
+  auto forwarder = kafka::Forwarder::create(std::move(options), *gateway->buffer_);
   if (!forwarder.ok()) {
     const bool config_error = forwarder.error().code == kafka::ForwarderError::kInvalidProperty ||
                               forwarder.error().code == kafka::ForwarderError::kConflictingProperty;

@@ -1,5 +1,7 @@
 #include "gateway/kafka/forwarder.hpp"
 
+#include "gateway/kafka/forwarder_parts.hpp"
+
 #include <pthread.h>
 
 #include <algorithm>
@@ -49,22 +51,13 @@ std::int64_t system_now_ns() {
 
 }  // namespace
 
-struct Forwarder::Producer {
-  rd_kafka_t* handle = nullptr;
-  ~Producer() {
-    if (handle != nullptr) rd_kafka_destroy(handle);
-  }
-};
-
-// A topic the forwarder has produced to; the handle belongs to the current producer.
-struct Forwarder::TopicState {
-  std::string name;
-  rd_kafka_topic_t* handle = nullptr;
-  std::uint64_t delivered_unpublished = 0;
-};
+std::string transactional_id_of(const ForwarderOptions& options) {
+  return options.delivery == Delivery::kExactlyOnce ? "sensorgate-" + options.gateway_id : "";
+}
 
 Result<std::unique_ptr<Forwarder>, ForwarderError> Forwarder::create(ForwarderOptions options,
                                                                      buffer::Buffer& buffer) {
+  options.producer.transactional_id = transactional_id_of(options);
   auto conf = build_producer_config(options.producer);
   if (!conf) {
     switch (conf.error().code) {
@@ -134,6 +127,10 @@ Status<ForwarderError> Forwarder::stop(std::chrono::steady_clock::time_point dea
     return make_error(ForwarderError::kBuffer,
                       "kafka: the buffer failed while the forwarder ran; see the log");
   }
+  if (fenced_) {
+    return make_error(ForwarderError::kFenced,
+                      "kafka: a fatal producer error stopped the forwarder; see the log");
+  }
   return {};
 }
 
@@ -158,8 +155,17 @@ Forwarder::TopicState& Forwarder::topic(const std::string& name) {
 }
 
 void Forwarder::run() {
+  if (exactly_once() && !start_transactions()) {
+    finish(fenced_ ? std::chrono::steady_clock::now() : stop_deadline_);
+    return;
+  }
   while (!stop_requested_) {
     heartbeat_.beat();
+    if (fatal_ && exactly_once()) {
+      stop_fatally("fatal producer error");
+      finish(std::chrono::steady_clock::now());
+      return;
+    }
     if (fatal_) recover_from_fatal();
     if (rewind_needed_) rewind_when_idle();
     const Fill fill_state = fill();
@@ -173,6 +179,7 @@ void Forwarder::run() {
         break;
     }
     serve_reports(timeout_ms);
+    if (exactly_once()) end_transaction_when_due();
     commit_reports();
     check_connectivity();
   }
@@ -182,6 +189,10 @@ void Forwarder::run() {
 Forwarder::Fill Forwarder::fill() {
   while (!fatal_ && !rewind_needed_) {
     while (held_next_ < held_.size()) {
+      if (exactly_once() &&
+          (transaction_failed_ || transaction_rows_.size() >= options_.transaction_rows)) {
+        return Fill::kFull;
+      }
       if (!produce(held_[held_next_])) return Fill::kFull;
       ++held_next_;
     }
@@ -194,6 +205,7 @@ Forwarder::Fill Forwarder::fill() {
       row_log_.log("cannot read from the buffer: " + read.error().message);
       return Fill::kEmpty;
     }
+    if (exactly_once()) skip_committed_rows();
     in_flight_ += held_.size();
     if (held_.empty()) return Fill::kEmpty;
   }
@@ -203,6 +215,7 @@ Forwarder::Fill Forwarder::fill() {
 // Hands one row to librdkafka. Returns false when the row must wait (local queue full, or the
 // producer failed fatally); a row that can never be sent is dead-lettered and counts as done.
 bool Forwarder::produce(const buffer::StoredRecord& row) {
+  if (exactly_once() && !transaction_open_ && !begin_transaction()) return false;
   TopicState& state = topic(row.record.topic);
   char seq_text[24];
   const auto seq_end = std::to_chars(seq_text, seq_text + sizeof seq_text, row.seq).ptr;
@@ -218,6 +231,7 @@ bool Forwarder::produce(const buffer::StoredRecord& row) {
       RD_KAFKA_V_END);
   switch (classify(error)) {
     case Outcome::kDelivered:  // accepted; the delivery report follows
+      if (exactly_once()) transaction_rows_.emplace_back(row.seq, &state);
       return true;
     case Outcome::kFatal:
       fatal_ = true;
@@ -251,11 +265,18 @@ void Forwarder::delivery_callback(rd_kafka_t*, const rd_kafka_message_t* message
 
 void Forwarder::on_delivery(const rd_kafka_message_t& message) {
   const auto seq = static_cast<std::int64_t>(reinterpret_cast<std::intptr_t>(message._private));
+  if (seq == 0) {  // the progress record of a transaction (buffer seqs start at 1)
+    const Outcome outcome = classify(message.err);
+    if (outcome != Outcome::kDelivered && outcome != Outcome::kPurged) transaction_failed_ = true;
+    if (outcome == Outcome::kFatal) fatal_ = true;
+    return;
+  }
   --in_flight_;
   switch (classify(message.err)) {
     case Outcome::kDelivered: {
       // Here, not after the poll: an outage reported in the same poll must win.
       if (!up_) set_up(true, "");
+      if (exactly_once()) return;  // counted when the transaction commits
       delivered_seqs_.push_back(seq);
       for (auto& state : topics_) {
         if (state->handle == message.rkt) {
@@ -265,8 +286,8 @@ void Forwarder::on_delivery(const rd_kafka_message_t& message) {
       }
       return;
     }
-    case Outcome::kPurged:  // stop or fatal recovery: the row stays buffered
-      rewind_needed_ = true;
+    case Outcome::kPurged:  // stop, fatal recovery or abort: the row stays buffered
+      if (!exactly_once()) rewind_needed_ = true;  // an abort rewinds by itself
       return;
     case Outcome::kFatal:
       fatal_ = true;
@@ -278,13 +299,19 @@ void Forwarder::on_delivery(const rd_kafka_message_t& message) {
       if (!buffer_.dead_letter(seq, text)) buffer_failed_ = true;
       row_log_.log("record seq " + std::to_string(seq) +
                    " moved to the dead-letter table: " + text);
+      transaction_failed_ = exactly_once();  // the rest of its transaction is sent again
       std::lock_guard lock(stats_mutex_);
       ++stats_.dead_lettered;
       break;
     }
     case Outcome::kRetry:
-      // librdkafka gave up on a retriable error: send the row again once all reports are in.
-      rewind_needed_ = true;
+      // librdkafka gave up on a retriable error: send the row again once all reports are in
+      // (exactly once: abort the transaction and send it again).
+      if (exactly_once()) {
+        transaction_failed_ = true;
+      } else {
+        rewind_needed_ = true;
+      }
       break;
   }
   std::lock_guard lock(stats_mutex_);
@@ -426,6 +453,14 @@ void Forwarder::finish(std::chrono::steady_clock::time_point deadline) {
   in_flight_ -= held_.size() - held_next_;
   held_.clear();
   held_next_ = 0;
+  if (exactly_once() && transaction_open_ && !fatal_ && !fenced_) {
+    // What the open transaction holds is committed by the deadline or aborted (and then sent
+    // again by the next run).
+    if (transaction_failed_ || !commit_transaction(deadline)) {
+      abort_transaction(
+          std::max(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(1)));
+    }
+  }
   while (in_flight_ > 0 && !fatal_ && std::chrono::steady_clock::now() < deadline) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());

@@ -6,12 +6,22 @@
 // never be delivered (too large, unknown topic, not authorized) goes to the dead-letter table;
 // a fatal producer error recreates the producer and sends everything undelivered again.
 //
+// With Delivery::kExactlyOnce the producer is transactional (transactional.id from the gateway
+// id): rows go in transactions of up to transaction_rows rows or transaction_interval, each
+// also writing the highest seq it holds to the progress topic (progress_topic.hpp), and rows
+// are marked delivered only after the commit. At start the forwarder fences any older instance
+// (init_transactions), reads its progress and marks every row up to it delivered. A failed
+// transaction is aborted and its rows sent again; a fatal error (another process took over the
+// transactional.id) stops the forwarder: it sends nothing more, calls on_fatal and stop()
+// returns kFenced.
+//
 // Thread safety: start() and stop() from one controlling thread; stats() from any thread.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -32,7 +42,10 @@ enum class ForwarderError {
   kConflictingProperty,  // kafka.properties changes a setting the guarantees rest on
   kProducer,             // librdkafka could not create the producer
   kBuffer,               // the buffer failed (I/O) or was closed
+  kFenced,               // exactly_once: a fatal producer error (usually: fenced) stopped sending
 };
+
+enum class Delivery { kAtLeastOnce, kExactlyOnce };
 
 // What the forwarder needs from config::KafkaSection and the gateway id.
 struct ForwarderOptions {
@@ -42,6 +55,14 @@ struct ForwarderOptions {
   std::uint32_t batch_rows = 5000;      // rows per buffer read
   // How long the thread waits for new rows when the buffer is empty.
   std::chrono::milliseconds idle_poll = std::chrono::milliseconds(20);
+  Delivery delivery = Delivery::kAtLeastOnce;
+  // Exactly once: a transaction ends after this many rows or this long after its first row.
+  std::uint32_t transaction_rows = 10000;
+  std::chrono::milliseconds transaction_interval = std::chrono::milliseconds(200);
+  std::string progress_topic = "_sensorgate.progress";
+  // Exactly once: called once from the forwarder thread when a fatal error stopped sending,
+  // with the message that was logged (the daemon stops on it). May be empty.
+  std::function<void(const std::string&)> on_fatal;
 };
 
 struct TopicCount {
@@ -55,12 +76,18 @@ struct ForwarderStats {
   std::uint64_t delivered_total = 0;
   std::uint64_t errors_total = 0;  // kafka_errors_total: failed deliveries and client errors
   std::uint64_t dead_lettered = 0;
-  std::uint64_t producer_restarts = 0;  // producers recreated after a fatal error
+  std::uint64_t producer_restarts = 0;       // producers recreated after a fatal error
+  std::uint64_t transactions_committed = 0;  // exactly_once
+  std::uint64_t transactions_aborted = 0;    // exactly_once: aborted and sent again
   std::uint64_t in_flight = 0;
   bool kafka_up = false;  // kafka_up: the cluster answered since the last outage
   // When the current outage began (system clock, ns since epoch); 0 while up.
   std::int64_t down_since_ns = 0;
 };
+
+// The transactional.id of the producer `options` describe: "sensorgate-<gateway id>" with
+// exactly_once, empty (not transactional) otherwise.
+std::string transactional_id_of(const ForwarderOptions& options);
 
 class Forwarder {
  public:
@@ -111,6 +138,17 @@ class Forwarder {
   void check_connectivity();
   void set_up(bool up, const std::string& why);
   void finish(std::chrono::steady_clock::time_point deadline);
+
+  // Exactly once (forwarder_transactions.cpp).
+  bool exactly_once() const { return options_.delivery == Delivery::kExactlyOnce; }
+  bool start_transactions();
+  bool begin_transaction();
+  void skip_committed_rows();
+  void end_transaction_when_due();
+  bool commit_transaction(std::chrono::steady_clock::time_point deadline);
+  void abort_transaction(std::chrono::steady_clock::time_point deadline);
+  void produce_progress();
+  void stop_fatally(const std::string& why);
   TopicState& topic(const std::string& name);
 
   static void delivery_callback(rd_kafka_t* producer, const rd_kafka_message_t* message,
@@ -137,6 +175,17 @@ class Forwarder {
   bool up_known_ = false;  // false until the first connect or failure
   std::chrono::steady_clock::time_point down_at_{};
   std::chrono::steady_clock::time_point next_connectivity_check_{};
+  // Exactly once.
+  std::int64_t committed_progress_ = 0;  // rows up to it were committed by an earlier run
+  bool transaction_open_ = false;
+  bool transaction_failed_ = false;  // a row failed: the transaction must be aborted
+  bool fenced_ = false;
+  bool progress_in_transaction_ = false;
+  bool commit_started_ = false;     // a commit call returned a retriable error: resume it
+  std::uint64_t skipped_rows_ = 0;  // rows marked delivered from the progress topic
+  std::chrono::steady_clock::time_point transaction_began_{};
+  // Rows produced in the open transaction, and their topic (counted at commit).
+  std::vector<std::pair<std::int64_t, TopicState*>> transaction_rows_;
 
   std::thread thread_;
   Heartbeat heartbeat_{"forwarder"};

@@ -11,13 +11,17 @@ struct FixedSetting {
   std::string_view name;
   std::string_view value;
   std::string_view why;
+  bool transactional;  // also fixed for a transactional producer
 };
 
-// What the delivery guarantees rest on; kafka.properties may not change these.
+// What the delivery guarantees rest on; kafka.properties may not change these. A transactional
+// producer keeps librdkafka's message.timeout.ms (transaction.timeout.ms): a row that times out
+// aborts its transaction, and the transaction is sent again.
 constexpr std::array<FixedSetting, 3> kFixed = {{
-    {"enable.idempotence", "true", "no duplicates from producer retries"},
-    {"partitioner", "murmur2_random", "a device's records land where Java clients expect them"},
-    {"message.timeout.ms", "0", "undelivered rows are retried until delivered"},
+    {"enable.idempotence", "true", "no duplicates from producer retries", true},
+    {"partitioner", "murmur2_random", "a device's records land where Java clients expect them",
+     true},
+    {"message.timeout.ms", "0", "undelivered rows are retried until delivered", false},
 }};
 
 // Defaults that kafka.properties may override.
@@ -55,7 +59,14 @@ Result<ConfHandle, ProducerConfigError> build_producer_config(const ProducerSett
       return status.error();
     }
   }
+  const bool transactional = !settings.transactional_id.empty();
   for (const auto& [name, value] : settings.properties) {
+    if (name == "transactional.id" || (transactional && name == "message.timeout.ms")) {
+      return make_error(ProducerConfigError::kConflictingProperty,
+                        "kafka.properties." + name +
+                            ": sensorgate sets this itself (transactional.id from gateway.id "
+                            "with kafka.delivery: exactly_once); remove the key");
+    }
     for (const FixedSetting& fixed : kFixed) {
       if (name == fixed.name && value != fixed.value) {
         return make_error(ProducerConfigError::kConflictingProperty,
@@ -80,8 +91,15 @@ Result<ConfHandle, ProducerConfigError> build_producer_config(const ProducerSett
     }
   }
   for (const FixedSetting& fixed : kFixed) {
+    if (transactional && !fixed.transactional) continue;
     const std::string name(fixed.name);
     if (auto status = set(conf.get(), name, name, std::string(fixed.value)); !status) {
+      return status.error();
+    }
+  }
+  if (transactional) {
+    if (auto status = set(conf.get(), "gateway.id", "transactional.id", settings.transactional_id);
+        !status) {
       return status.error();
     }
   }

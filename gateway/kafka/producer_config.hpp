@@ -27,6 +27,9 @@ struct ProducerSettings {
   std::vector<std::pair<std::string, std::string>> properties;
   // kafka.secrets resolved: property -> value read from its file. Values never appear in errors.
   std::vector<std::pair<std::string, std::string>> secret_values;
+  // Non-empty: a transactional producer with this transactional.id (kafka.delivery:
+  // exactly_once).
+  std::string transactional_id;
 };
 
 struct ConfDeleter {
@@ -34,9 +37,11 @@ struct ConfDeleter {
 };
 using ConfHandle = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
 
-// Builds the configuration. Always sets enable.idempotence=true, partitioner=murmur2_random and
-// message.timeout.ms=0 (librdkafka retries forever; undelivered rows stay buffered); a property
-// that sets one of these to another value fails with kConflictingProperty. An unknown property
+// Builds the configuration. Always sets enable.idempotence=true, partitioner=murmur2_random and,
+// unless transactional, message.timeout.ms=0 (librdkafka retries forever; undelivered rows stay
+// buffered); a property that sets one of these to another value, or sets transactional.id (or
+// message.timeout.ms for a transactional producer), fails with kConflictingProperty. An unknown
+// property
 // or bad value fails with kInvalidProperty and a message naming the key, e.g.
 // "kafka.properties.linger.ms: Configuration property \"linger.ms\" value 9999999 is outside
 // allowed range 0..900000".

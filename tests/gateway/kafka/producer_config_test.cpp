@@ -92,3 +92,32 @@ TEST_CASE("properties that would weaken the delivery guarantees are rejected") {
   settings.properties = {{"partitioner", "murmur2_random"}};
   CHECK(build_producer_config(settings).ok());
 }
+
+TEST_CASE("exactly once: the producer is transactional and keeps librdkafka's message timeout") {
+  ProducerSettings settings = local_settings();
+  settings.transactional_id = "sensorgate-edge-01";
+  auto conf = build_producer_config(settings);
+  REQUIRE(conf.ok());
+  CHECK(get(conf->get(), "transactional.id") == "sensorgate-edge-01");
+  CHECK(get(conf->get(), "enable.idempotence") == "true");
+  CHECK(get(conf->get(), "message.timeout.ms") != "0");
+}
+
+TEST_CASE(
+    "kafka.properties may not set transactional.id, nor message.timeout.ms when "
+    "transactional") {
+  ProducerSettings settings = local_settings();
+  settings.properties = {{"transactional.id", "mine"}};
+  auto conf = build_producer_config(settings);
+  REQUIRE_FALSE(conf.ok());
+  CHECK(conf.error().code == ProducerConfigError::kConflictingProperty);
+  CHECK(conf.error().message ==
+        "kafka.properties.transactional.id: sensorgate sets this itself (transactional.id from "
+        "gateway.id with kafka.delivery: exactly_once); remove the key");
+
+  settings.properties = {{"message.timeout.ms", "1000"}};
+  settings.transactional_id = "sensorgate-edge-01";
+  auto timeout = build_producer_config(settings);
+  REQUIRE_FALSE(timeout.ok());
+  CHECK(timeout.error().code == ProducerConfigError::kConflictingProperty);
+}
