@@ -7,6 +7,7 @@
 #include "core/log.hpp"
 #include "core/units.hpp"
 #include "gateway/config_check.hpp"
+#include "buffer/quarantine.hpp"
 #include "gateway/daemon/alert_dispatcher.hpp"
 #include "gateway/daemon/forwarder_options.hpp"
 #include "gateway/daemon/health_watch.hpp"
@@ -74,7 +75,7 @@ std::vector<rules::FiringKey> firing_keys(buffer::Buffer& buffer) {
 
 bool is_gateway_rule(const std::string& rule) {
   return rule == HealthWatch::kBufferFull || rule == HealthWatch::kKafkaUnreachable ||
-         rule == HealthWatch::kAdapterDown;
+         rule == HealthWatch::kAdapterDown || rule == HealthWatch::kBufferCorrupt;
 }
 
 }  // namespace
@@ -173,6 +174,7 @@ std::string Gateway::tick() {
     status = std::to_string(stats->pending) + " readings pending";
   }
   sample.max_bytes = config_.buffer.max_bytes.count;
+  sample.quarantined = buffer::list_quarantined(config_.buffer.path);
   sample.refused_total = ingest_->counters().rejected_full;
   const auto kafka_stats = forwarder_->stats();
   sample.kafka_up = kafka_stats.kafka_up;
