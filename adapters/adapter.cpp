@@ -22,6 +22,8 @@ std::string_view reject_reason_name(RejectReason reason) {
       return "buffer_full";
     case RejectReason::kUnauthorized:
       return "unauthorized";
+    case RejectReason::kKernelDrop:
+      return "kernel_drop";
   }
   return "unknown";
 }

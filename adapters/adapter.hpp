@@ -33,7 +33,12 @@ enum class RejectReason {
   kTooLarge,      // message or body above the configured limit
   kBufferFull,    // buffer.on_full=reject and the buffer is at its cap
   kUnauthorized,  // HTTP token missing or wrong
+  kKernelDrop,    // UDP datagrams the kernel dropped because the socket's receive buffer was full
 };
+
+// How many RejectReasons there are, for arrays indexed by reason.
+inline constexpr std::size_t kRejectReasonCount =
+    static_cast<std::size_t>(RejectReason::kKernelDrop) + 1;
 
 std::string_view reject_reason_name(RejectReason reason);
 

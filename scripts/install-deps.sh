@@ -8,6 +8,7 @@ packages=(
   libsqlite3-dev sqlite3 libyaml-cpp-dev libcli11-dev catch2 nlohmann-json3-dev
   librdkafka-dev libpaho-mqttpp-dev libpaho-mqtt-dev libmodbus-dev libcpp-httplib-dev
   libsystemd-dev mosquitto mosquitto-clients
+  curl
 )
 
 missing=()
