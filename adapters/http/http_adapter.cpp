@@ -302,6 +302,10 @@ void HttpAdapter::handle_post(const httplib::Request& request, httplib::Response
     return;
   }
   const std::size_t count = parsed.readings.size();
+  if (count == 0) {  // an empty array, or only blank lines: nothing to commit
+    answer(response, 202, "{\"accepted\":0}");
+    return;
+  }
   const Status<adapters::IngestError> committed =
       sink_->submit_and_wait(std::move(parsed.readings));
   if (committed.ok()) {

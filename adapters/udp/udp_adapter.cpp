@@ -1,6 +1,7 @@
 #include "adapters/udp/udp_adapter.hpp"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -88,26 +89,22 @@ Status<adapters::StartError> UdpAdapter::start(adapters::ReadingSink& sink) {
   const auto address = parse_host_port(settings_.listen);
   if (!address) return cannot_listen("not host:port");
 
-  sockaddr_storage bind_address{};
-  socklen_t bind_length = 0;
-  const std::string host = address->host == "localhost" ? "127.0.0.1" : address->host;
-  if (address->ipv6) {
-    auto& v6 = reinterpret_cast<sockaddr_in6&>(bind_address);
-    v6.sin6_family = AF_INET6;
-    v6.sin6_port = htons(address->port);
-    if (inet_pton(AF_INET6, host.c_str(), &v6.sin6_addr) != 1) {
-      return cannot_listen("not an IPv6 address");
-    }
-    bind_length = sizeof v6;
-  } else {
-    auto& v4 = reinterpret_cast<sockaddr_in&>(bind_address);
-    v4.sin_family = AF_INET;
-    v4.sin_port = htons(address->port);
-    if (inet_pton(AF_INET, host.c_str(), &v4.sin_addr) != 1) {
-      return cannot_listen("a UDP listen address must be an IP address or localhost");
-    }
-    bind_length = sizeof v4;
+  // An IP address, or a name of this machine (IPv4 unless written as an IPv6 address, so that
+  // localhost means 127.0.0.1 as senders expect).
+  addrinfo hints{};
+  hints.ai_family = address->ipv6 ? AF_INET6 : AF_INET;
+  hints.ai_socktype = SOCK_DGRAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  const std::string port = std::to_string(address->port);
+  if (const int failed = ::getaddrinfo(address->host.c_str(), port.c_str(), &hints, &found);
+      failed != 0) {
+    return cannot_listen(gai_strerror(failed));
   }
+  sockaddr_storage bind_address{};
+  const socklen_t bind_length = found->ai_addrlen;
+  std::memcpy(&bind_address, found->ai_addr, found->ai_addrlen);
+  ::freeaddrinfo(found);
 
   socket_ = ::socket(bind_address.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (socket_ < 0) return cannot_listen(errno_text());

@@ -222,6 +222,10 @@ TEST_CASE("NDJSON and line protocol with a precision are accepted too") {
   CHECK(readings[2].device == "c");
   CHECK(readings[2].metric == "temp");
   CHECK(readings[2].ts_ns == 1'763'856'000'000'000'000);
+  auto empty = client.Post("/v1/readings", "[]", "application/json");
+  REQUIRE(empty);
+  CHECK(empty->status == 202);
+  CHECK(sink.calls() == 2);  // an empty batch is not handed to the sink
   auto bad_precision =
       client.Post("/v1/lines?precision=h", "temp,device=c value=3\n", "text/plain");
   REQUIRE(bad_precision);

@@ -203,6 +203,20 @@ TEST_CASE("a udp listen address in use fails start with kCannotListen naming it"
         "udp[second]: cannot listen on " + settings.listen + ": Address already in use");
 }
 
+TEST_CASE("a udp listen address may name this machine, as check allows") {
+  Sink sink;
+  UdpSettings settings;
+  const std::uint16_t port = free_udp_port();
+  settings.listen = "localhost:" + std::to_string(port);
+  ManualClock clock;
+  UdpAdapter adapter("named", settings, clock);
+  const auto started = adapter.start(sink);
+  REQUIRE(started.ok());
+  Sender sender(port);
+  sender.send("m,device=a v=1");
+  CHECK(wait_until([&] { return sink.readings().size() == 1; }));
+}
+
 TEST_CASE("stop ends the receive thread and marks the adapter down") {
   Sink sink;
   Receiver receiver(sink);
