@@ -26,6 +26,8 @@ std::string_view reject_reason_name(RejectReason reason) {
       return "commit_failed";
     case RejectReason::kStopping:
       return "stopping";
+    case RejectReason::kKernelDrop:
+      return "kernel_drop";
   }
   return "unknown";
 }

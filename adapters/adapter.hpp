@@ -35,7 +35,12 @@ enum class RejectReason {
   kUnauthorized,  // HTTP token missing or wrong
   kCommitFailed,  // the buffer could not commit (I/O, disk full): the readings are lost
   kStopping,      // arrived while the gateway stopped, after the source was acknowledged
+  kKernelDrop,    // UDP datagrams the kernel dropped because the socket's receive buffer was full
 };
+
+// How many RejectReasons there are, for arrays indexed by reason.
+inline constexpr std::size_t kRejectReasonCount =
+    static_cast<std::size_t>(RejectReason::kKernelDrop) + 1;  // the last reason
 
 std::string_view reject_reason_name(RejectReason reason);
 

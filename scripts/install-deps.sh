@@ -10,6 +10,7 @@ packages=(
   libsystemd-dev mosquitto mosquitto-clients
   systemd dpkg-dev
   default-jre-headless maven  # test-only: the real Apache Kafka tier (tests/kafka)
+  curl
 )
 
 missing=()

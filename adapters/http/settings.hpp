@@ -3,6 +3,7 @@
 #pragma once
 
 #include <any>
+#include <chrono>
 #include <filesystem>
 #include <string>
 
@@ -17,6 +18,14 @@ struct HttpSettings {
   std::string token;                 // read from token_file
   Bytes max_body = 4_MiB;
   std::string topic;
+  // Threads that serve connections; each serves one connection (keep-alive included) at a time.
+  int workers = 4;
+  // Connections accepted at once, being served or waiting for a worker; further clients wait
+  // in the kernel's listen queue until one closes.
+  int max_connections = 64;
+  // How long the server waits for the next bytes of a request, and for the next request on an
+  // idle keep-alive connection, before it closes the connection. Whole seconds.
+  std::chrono::nanoseconds read_timeout = std::chrono::seconds(5);
 };
 
 // The AdapterSyntax functions of the http type (see config/adapter_syntax.hpp).
@@ -25,5 +34,8 @@ std::vector<config::DocTable> settings_docs();
 std::vector<std::string> settings_summary(const config::AdapterConfig& adapter,
                                           const config::Config& config);
 std::vector<config::ReadingShape> reading_shapes(const config::AdapterConfig& adapter);
+
+// True for listen addresses only this machine can reach: localhost, 127.0.0.0/8 and ::1.
+bool is_loopback_listen(std::string_view listen);
 
 }  // namespace sensorgate::http

@@ -100,8 +100,7 @@ class MqttAdapter final : public adapters::Adapter,
   Status<PublishError> publish(const std::string& topic, std::string_view payload, int qos = 1);
 
  private:
-  static constexpr std::size_t kReasonCount =
-      static_cast<std::size_t>(adapters::RejectReason::kStopping) + 1;
+  static constexpr std::size_t kReasonCount = adapters::kRejectReasonCount;
 
   void on_message(const ::mqtt::message& message);
   void on_connection_lost(const std::string& cause);

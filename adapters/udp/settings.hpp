@@ -5,7 +5,9 @@
 #include <any>
 #include <string>
 
+#include "adapters/formats/epoch_time.hpp"
 #include "config/adapter_syntax.hpp"
+#include "core/units.hpp"
 
 namespace sensorgate::udp {
 
@@ -15,6 +17,11 @@ struct UdpSettings {
   std::string listen = "127.0.0.1:8094";
   LineFormat format = LineFormat::kInfluxLine;
   std::string topic;
+  // The unit of the points' timestamps: ns, us, ms or s.
+  formats::TimestampUnit precision = formats::TimestampUnit::kNanoseconds;
+  // SO_RCVBUF: how much the kernel holds for the socket while the gateway is busy; datagrams
+  // beyond it are dropped by the kernel (and counted as kernel_drop).
+  Bytes receive_buffer = 4_MiB;
 };
 
 // The AdapterSyntax functions of the udp type (see config/adapter_syntax.hpp).

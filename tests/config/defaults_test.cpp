@@ -229,7 +229,7 @@ TEST_CASE("modbus register keys load as written") {
   CHECK(modbus.registers[1].type == sensorgate::modbus::RegisterType::kBool);
 }
 
-TEST_CASE("an http adapter defaults to 127.0.0.1:8080, no token and 4MiB bodies") {
+TEST_CASE("an http adapter defaults to 127.0.0.1:8080, no token, 4MiB bodies, 4 workers") {
   const Config config = load_ok(
       "kafka: {brokers: k:9092}\n"
       "adapters: [{name: ingest, type: http}]\n");
@@ -240,9 +240,12 @@ TEST_CASE("an http adapter defaults to 127.0.0.1:8080, no token and 4MiB bodies"
   CHECK(http.token.empty());
   CHECK(http.max_body == 4_MiB);
   CHECK(http.topic.empty());
+  CHECK(http.workers == 4);
+  CHECK(http.max_connections == 64);
+  CHECK(http.read_timeout == std::chrono::seconds(5));
 }
 
-TEST_CASE("a udp adapter defaults to 127.0.0.1:8094 and influx line protocol") {
+TEST_CASE("a udp adapter defaults to 127.0.0.1:8094, influx line protocol in ns, 4MiB buffer") {
   const Config config = load_ok(
       "kafka: {brokers: k:9092}\n"
       "adapters: [{name: lines, type: udp}]\n");
@@ -251,6 +254,30 @@ TEST_CASE("a udp adapter defaults to 127.0.0.1:8094 and influx line protocol") {
   CHECK(udp.listen == "127.0.0.1:8094");
   CHECK(udp.format == sensorgate::udp::LineFormat::kInfluxLine);
   CHECK(udp.topic.empty());
+  CHECK(udp.precision == sensorgate::formats::TimestampUnit::kNanoseconds);
+  CHECK(udp.receive_buffer == 4_MiB);
+}
+
+TEST_CASE("explicit http and udp keys replace their defaults") {
+  const Config config = load_ok(
+      "kafka: {brokers: k:9092}\n"
+      "adapters:\n"
+      "  - {name: ingest, type: http, listen: '127.0.0.1:9000', max_body: 1MiB, workers: 2,\n"
+      "     max_connections: 8, read_timeout: 2s, topic: t}\n"
+      "  - {name: lines, type: udp, listen: '[::1]:9001', precision: ms, receive_buffer: 8MiB}\n");
+  const auto& http =
+      sensorgate::config::settings_of<sensorgate::http::HttpSettings>(config.adapters[0]);
+  CHECK(http.listen == "127.0.0.1:9000");
+  CHECK(http.max_body == 1_MiB);
+  CHECK(http.workers == 2);
+  CHECK(http.max_connections == 8);
+  CHECK(http.read_timeout == std::chrono::seconds(2));
+  CHECK(http.topic == "t");
+  const auto& udp =
+      sensorgate::config::settings_of<sensorgate::udp::UdpSettings>(config.adapters[1]);
+  CHECK(udp.listen == "[::1]:9001");
+  CHECK(udp.precision == sensorgate::formats::TimestampUnit::kMilliseconds);
+  CHECK(udp.receive_buffer == 8_MiB);
 }
 
 TEST_CASE("a rule defaults to match everything, warning severity, no hysteresis, no mqtt") {

@@ -122,7 +122,30 @@ TEST_CASE("a key of another adapter type is unknown for this type") {
                   "adapters:\n"
                   "  - {name: lines, type: udp, url: 'tcp://x:1883'}\n") ==
         Lines{"sensorgate.yaml:3:30: error: adapters[0].url: unknown key; allowed keys: name, "
-              "type, listen, format, topic"});
+              "type, listen, format, topic, precision, receive_buffer"});
+}
+
+TEST_CASE("an http adapter reachable from other machines without token_file is an error") {
+  CHECK(errors_of("kafka: {brokers: k:9092}\n"
+                  "adapters:\n"
+                  "  - {name: ingest, type: http, listen: '0.0.0.0:8080'}\n") ==
+        Lines{"sensorgate.yaml:3:40: error: adapters[0].listen: 0.0.0.0:8080 is reachable from "
+              "other machines, so token_file is required: set it to a file holding the bearer "
+              "token clients must send, or listen on 127.0.0.1"});
+  CHECK(errors_of("kafka: {brokers: k:9092}\n"
+                  "adapters:\n"
+                  "  - {name: a, type: http, listen: 'localhost:8080'}\n"
+                  "  - {name: b, type: http, listen: '127.0.0.2:8080'}\n"
+                  "  - {name: c, type: http, listen: '[::1]:8080'}\n")
+            .empty());
+}
+
+TEST_CASE("an http read_timeout that is not whole seconds is an error") {
+  CHECK(errors_of("kafka: {brokers: k:9092}\n"
+                  "adapters:\n"
+                  "  - {name: ingest, type: http, read_timeout: 1500ms}\n") ==
+        Lines{"sensorgate.yaml:3:46: error: adapters[0].read_timeout: expected whole seconds "
+              "such as 5s, got 1500ms"});
 }
 
 TEST_CASE("a qos outside 0..2 is an error") {

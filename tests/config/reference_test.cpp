@@ -34,10 +34,13 @@ TEST_CASE("the demo config loads without a diagnostic") {
   CHECK(messages(outcome).empty());
   REQUIRE(outcome.ok());
   CHECK(outcome.config->gateway.id == "demo-gateway");
-  REQUIRE(outcome.config->adapters.size() == 1);
+  REQUIRE(outcome.config->adapters.size() == 2);
   const auto& mqtt =
       sensorgate::config::settings_of<sensorgate::mqtt::MqttSettings>(outcome.config->adapters[0]);
   CHECK(mqtt.subscriptions.at(0).metrics.size() == 2);
+  REQUIRE(outcome.config->adapters[1].type == "http");
+  CHECK(sensorgate::config::settings_of<sensorgate::http::HttpSettings>(outcome.config->adapters[1])
+            .listen == "127.0.0.1:8080");
   CHECK(outcome.config->kafka.properties ==
         std::vector<std::pair<std::string, std::string>>{{"linger.ms", "5"}});
 }
