@@ -33,6 +33,15 @@ enum class RejectReason {
   kTooLarge,      // message or body above the configured limit
   kBufferFull,    // buffer.on_full=reject and the buffer is at its cap
   kUnauthorized,  // HTTP token missing or wrong
+  // A poll of a device (modbus_tcp) that failed, by cause:
+  kTimeout,             // no answer within the timeout
+  kConnectionRefused,   // the device refused the TCP connection
+  kConnectionFailed,    // any other connect or transport failure, or a malformed answer
+  kIllegalFunction,     // Modbus exception 1
+  kIllegalDataAddress,  // Modbus exception 2: an address the device does not have
+  kIllegalDataValue,    // Modbus exception 3
+  kDeviceFailure,       // Modbus exception 4
+  kModbusException,     // any other Modbus exception (busy, gateway path, ...)
 };
 
 std::string_view reject_reason_name(RejectReason reason);
