@@ -34,7 +34,8 @@ TEST_CASE("the demo config loads without a diagnostic") {
   CHECK(messages(outcome).empty());
   REQUIRE(outcome.ok());
   CHECK(outcome.config->gateway.id == "demo-gateway");
-  REQUIRE(outcome.config->adapters.size() == 1);
+  REQUIRE(outcome.config->adapters.size() == 2);
+  CHECK(outcome.config->adapters[1].type == "modbus_tcp");
   const auto& mqtt =
       sensorgate::config::settings_of<sensorgate::mqtt::MqttSettings>(outcome.config->adapters[0]);
   CHECK(mqtt.subscriptions.at(0).metrics.size() == 2);
