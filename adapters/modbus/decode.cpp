@@ -27,9 +27,7 @@ Decoding decoding_of(const Register& reg) {
 
 Result<ReadingValue, DecodeError> decode_registers(const Decoding& decoding,
                                                    std::span<const std::uint16_t> words) {
-  Register shape;
-  shape.type = decoding.type;
-  const std::size_t width = static_cast<std::size_t>(register_width(shape));
+  const std::size_t width = static_cast<std::size_t>(width_of(decoding.type));
   if (words.size() < width) {
     return make_error(
         DecodeError::kTooFewWords,

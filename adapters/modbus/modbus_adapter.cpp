@@ -97,6 +97,7 @@ ModbusAdapter::ModbusAdapter(std::string name, ModbusSettings settings, const Cl
       component_("modbus[" + name_ + "]"),
       device_(settings.host + ":" + std::to_string(settings.port) + " unit " +
               std::to_string(settings.unit_id)),
+      polling_detail_("polling " + device_),
       settings_(std::move(settings)),
       clock_(clock),
       plan_(plan_requests(settings_.registers, settings_.max_gap)),
@@ -190,11 +191,8 @@ void ModbusAdapter::poll_loop() {
       retry = kRetryMin;
       const auto now = std::chrono::steady_clock::now();
       next_poll += settings_.poll;
-      if (next_poll <= now) {
-        // Overran: skip the ticks missed rather than polling in a burst.
-        const auto behind = (now - next_poll) / settings_.poll + 1;
-        next_poll += behind * settings_.poll;
-      }
+      // Overran: poll again at once, on a grid anchored here, rather than in a burst.
+      if (next_poll <= now) next_poll = now;
       if (!wait_until(next_poll)) return;
       continue;
     }
@@ -282,6 +280,8 @@ ModbusAdapter::PollOutcome ModbusAdapter::poll_once() {
 
   std::vector<Reading> readings;
   std::vector<std::size_t> indexes;
+  readings.reserve(settings_.registers.size());
+  indexes.reserve(settings_.registers.size());
   for (std::size_t r = 0; r < settings_.registers.size(); ++r) {
     const RegisterSlot& slot = plan_.slots[r];
     if (!answered_[slot.request]) continue;
@@ -300,8 +300,8 @@ ModbusAdapter::PollOutcome ModbusAdapter::poll_once() {
     indexes.push_back(r);
   }
   if (!readings.empty()) submit(std::move(readings), std::move(indexes));
-  set_health(true, any_exception ? "polling " + device_ + "; some requests answer an exception"
-                                 : "polling " + device_);
+  set_health(true, any_exception ? polling_detail_ + "; some requests answer an exception"
+                                 : polling_detail_);
   return PollOutcome::kAnswered;
 }
 
@@ -339,14 +339,17 @@ void ModbusAdapter::fail(RejectReason reason, const std::string& message) {
   if (!is_exception(reason) && reason != RejectReason::kBadNumber) set_health(false, message);
 }
 
-void ModbusAdapter::set_health(bool up, std::string detail) {
+void ModbusAdapter::set_health(bool up, const std::string& detail) {
   std::lock_guard lock(mutex_);
   up_ = up;
-  detail_ = std::move(detail);
+  if (detail_ != detail) detail_ = detail;  // no allocation per poll while nothing changes
 }
 
 bool ModbusAdapter::wait_until(std::chrono::steady_clock::time_point until) {
   std::unique_lock lock(mutex_);
+  if (stopping_) return false;
+  // A timed wait ends late by the timer slack (~50 us): not worth it when the time has come.
+  if (until <= std::chrono::steady_clock::now()) return true;
   return !wake_.wait_until(lock, until, [this] { return stopping_; });
 }
 

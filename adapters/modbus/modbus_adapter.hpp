@@ -7,7 +7,7 @@
 // request_plan.hpp, stamps the readings with the poll's start time (the injected Clock), drops
 // those the on_change rule holds back (change_filter.hpp) and submits the rest with
 // ReadingSink::submit, which blocks while the ingest queue is full (the next poll then waits).
-// Polls keep to the `poll` grid; a poll that overruns skips the ticks it missed.
+// Polls keep to the `poll` grid; after a poll that overran it, the next starts at once.
 //
 // Failures: every request waits at most `timeout` (libmodbus response timeout; the TCP connect
 // too). A timeout or any other transport error closes the connection; it is reopened after a
@@ -88,13 +88,14 @@ class ModbusAdapter final : public adapters::Adapter {
   bool read_request(std::size_t index);
   void submit(std::vector<Reading> readings, std::vector<std::size_t> indexes);
   void fail(adapters::RejectReason reason, const std::string& message);
-  void set_health(bool up, std::string detail);
+  void set_health(bool up, const std::string& detail);
   // Waits until `until` or stop(); false when stopping.
   bool wait_until(std::chrono::steady_clock::time_point until);
 
   const std::string name_;
-  const std::string component_;  // "modbus[<name>]" in logs
-  const std::string device_;     // "host:port unit N"
+  const std::string component_;       // "modbus[<name>]" in logs
+  const std::string device_;          // "host:port unit N"
+  const std::string polling_detail_;  // the health detail while all is well
   const ModbusSettings settings_;
   const Clock& clock_;
   const RequestPlan plan_;

@@ -293,7 +293,11 @@ const KeyTable<Register>& register_keys() {
 }  // namespace
 
 int register_width(const Register& reg) {
-  switch (reg.type) {
+  return width_of(reg.type);
+}
+
+int width_of(RegisterType type) {
+  switch (type) {
     case RegisterType::kUint16:
     case RegisterType::kInt16:
     case RegisterType::kBool:

@@ -67,7 +67,9 @@ struct ModbusSettings {
   std::vector<Register> registers;
 };
 
-// How many 16-bit registers (or coils) `reg` spans: 1, 2 or 4.
+// How many 16-bit registers a value of `type` spans: 1, 2 or 4.
+int width_of(RegisterType type);
+// How many 16-bit registers (or coils) `reg` spans: width_of(reg.type).
 int register_width(const Register& reg);
 
 // The on_change rule of `reg`: its own keys, the adapter's where unset.
