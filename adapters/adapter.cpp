@@ -28,6 +28,22 @@ std::string_view reject_reason_name(RejectReason reason) {
       return "stopping";
     case RejectReason::kKernelDrop:
       return "kernel_drop";
+    case RejectReason::kTimeout:
+      return "timeout";
+    case RejectReason::kConnectionRefused:
+      return "connection_refused";
+    case RejectReason::kConnectionFailed:
+      return "connection_failed";
+    case RejectReason::kIllegalFunction:
+      return "illegal_function";
+    case RejectReason::kIllegalDataAddress:
+      return "illegal_data_address";
+    case RejectReason::kIllegalDataValue:
+      return "illegal_data_value";
+    case RejectReason::kDeviceFailure:
+      return "device_failure";
+    case RejectReason::kModbusException:
+      return "modbus_exception";
   }
   return "unknown";
 }

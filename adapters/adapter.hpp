@@ -36,11 +36,20 @@ enum class RejectReason {
   kCommitFailed,  // the buffer could not commit (I/O, disk full): the readings are lost
   kStopping,      // arrived while the gateway stopped, after the source was acknowledged
   kKernelDrop,    // UDP datagrams the kernel dropped because the socket's receive buffer was full
+  // A poll of a device (modbus_tcp) that failed, by cause:
+  kTimeout,             // no answer within the timeout
+  kConnectionRefused,   // the device refused the TCP connection
+  kConnectionFailed,    // any other connect or transport failure, or a malformed answer
+  kIllegalFunction,     // Modbus exception 1
+  kIllegalDataAddress,  // Modbus exception 2: an address the device does not have
+  kIllegalDataValue,    // Modbus exception 3
+  kDeviceFailure,       // Modbus exception 4
+  kModbusException,     // any other Modbus exception (busy, gateway path, ...)
 };
 
 // How many RejectReasons there are, for arrays indexed by reason.
 inline constexpr std::size_t kRejectReasonCount =
-    static_cast<std::size_t>(RejectReason::kKernelDrop) + 1;  // the last reason
+    static_cast<std::size_t>(RejectReason::kModbusException) + 1;  // the last reason
 
 std::string_view reject_reason_name(RejectReason reason);
 

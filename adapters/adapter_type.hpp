@@ -23,7 +23,6 @@ struct AdapterEnvironment {
 struct AdapterType {
   config::AdapterSyntax syntax;
   // Builds the adapter of `adapter` (whose syntax is this row's); nothing runs before start().
-  // nullptr only where syntax.built is false.
   std::unique_ptr<Adapter> (*create)(const config::AdapterConfig& adapter,
                                      const AdapterEnvironment& environment);
 };

@@ -38,11 +38,11 @@ Result<std::unique_ptr<Adapter>, CreateError> create_adapter(
     const config::AdapterConfig& adapter, const AdapterEnvironment& environment) {
   for (const AdapterType& type : kAdapterTypes) {
     if (type.syntax.name != adapter.type) continue;
-    if (type.create == nullptr) break;
     return type.create(adapter, environment);
   }
-  return make_error(CreateError::kNotBuilt, "adapters: " + adapter.name + ": type " + adapter.type +
-                                                " is not available in this build of sensorgate");
+  return make_error(CreateError::kUnknownType, "adapters: " + adapter.name + ": type " +
+                                                   adapter.type +
+                                                   " is not available in this build of sensorgate");
 }
 
 }  // namespace sensorgate::adapters

@@ -17,7 +17,7 @@ std::span<const AdapterType> adapter_types();
 std::span<const config::AdapterSyntax> adapter_syntaxes();
 
 enum class CreateError {
-  kNotBuilt,  // the adapter's type cannot run in this build (the config check refuses it too)
+  kUnknownType,  // the entry was loaded with another table (the config check refuses the type)
 };
 
 // Builds the adapter of `adapter`, a config entry loaded with adapter_syntaxes().

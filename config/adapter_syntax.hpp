@@ -33,9 +33,6 @@ struct DocTable {
 
 struct AdapterSyntax {
   std::string_view name;  // the value of `type:`
-  // False for a type whose settings this build understands but cannot run: `check` and `run`
-  // refuse it at its `type:` key.
-  bool built = true;
   // Parses and validates the type's keys of the adapter mapping `node` (whose `name` and `type`
   // are handled already; allow them with kAdapterCommonKeys). Reports every problem through
   // `reader` and returns the typed settings, which only this type's own functions read.

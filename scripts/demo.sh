@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The README's demo command: builds sensorgate, starts a local mosquitto and the Kafka-protocol
 # cluster program on free loopback ports, runs the gateway with config/examples/demo.yaml,
-# publishes simulated sensor readings, shows the backlog and consumed records, takes the Kafka
-# cluster down for a while (the backlog grows) and brings it back (the backlog drains), and shows
-# the alerts an edge rule raised. It also posts one batch of readings over HTTP with curl.
+# publishes simulated sensor readings, polls a simulated Modbus TCP boiler, shows the backlog and
+# consumed records, takes the Kafka cluster down for a while (the backlog grows) and brings it
+# back (the backlog drains), and shows the alerts an edge rule raised. It also posts one batch of
+# readings over HTTP with curl.
 # Finishes by itself in about two minutes and stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,8 @@ root=$PWD
 
 scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release -j2 --target sensorgate kafka_cluster kafka_tail sample_sensors
+cmake --build --preset release -j2 --target sensorgate kafka_cluster kafka_tail sample_sensors \
+  modbus_server
 bin=$root/build/release
 sensorgate=$bin/gateway/sensorgate
 
@@ -59,9 +61,17 @@ for _ in $(seq 1 100); do grep -q '^bootstrap ' "$work/cluster.out" && break; sl
 bootstrap=$(sed -n 's/^bootstrap //p' "$work/cluster.out" | head -n 1)
 echo "bootstrap servers: $bootstrap"
 
+say "starting a simulated Modbus TCP boiler (tests/tools/modbus_server --simulate)"
+modbus_port=$(free_port)
+"$bin/tests/tools/modbus_server" --port "$modbus_port" --simulate </dev/null >"$work/modbus.out" \
+  2>"$work/modbus.log" &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q '^listening ' "$work/modbus.out" && break; sleep 0.1; done
+cat "$work/modbus.out"
+
 http_port=$(free_port)
 sed -e "s#127.0.0.1:9092#$bootstrap#" -e "s#tcp://127.0.0.1:1883#tcp://127.0.0.1:$mqtt_port#" \
-  -e "s#127.0.0.1:8080#127.0.0.1:$http_port#" \
+  -e "s#127.0.0.1:8080#127.0.0.1:$http_port#" -e "s#port: 1502#port: $modbus_port#" \
   -e "s#/tmp/sensorgate-demo#$work/data#" config/examples/demo.yaml >"$work/sensorgate.yaml"
 mkdir -p "$work/data"
 
@@ -90,6 +100,9 @@ say "backlog while Kafka is up (drained as it arrives)"
 say "some records consumed from sensors.climate"
 "$bin/tests/tools/kafka_tail" --bootstrap "$bootstrap" --topic sensors.climate --count 5
 
+say "some records of the Modbus boiler, consumed from sensors.readings (key = device)"
+"$bin/tests/tools/kafka_tail" --bootstrap "$bootstrap" --topic sensors.readings --count 4
+
 say "posting one batch of 3 readings over HTTP with curl (202 = committed to the buffer)"
 curl -sS -i -X POST "http://127.0.0.1:$http_port/v1/readings" \
   -H 'Content-Type: application/json' \
@@ -97,7 +110,7 @@ curl -sS -i -X POST "http://127.0.0.1:$http_port/v1/readings" \
            {"device":"press-1","metric":"running","value":true},
            {"device":"press-2","metric":"pressure","value":5.9,"unit":"bar","tags":{"line":"2"}}]'
 echo
-"$bin/tests/tools/kafka_tail" --bootstrap "$bootstrap" --topic sensors.readings --count 3
+"$bin/tests/tools/kafka_tail" --bootstrap "$bootstrap" --topic sensors.presses --count 3
 
 say "taking every Kafka broker down for 25 s"
 echo "broker down all" >&4

@@ -11,7 +11,7 @@ std::unique_ptr<adapters::Adapter> create_adapter(const config::AdapterConfig& a
                                                   const adapters::AdapterEnvironment& environment);
 
 inline constexpr adapters::AdapterType kMqttType{
-    {"mqtt", true, parse_settings, settings_docs, settings_summary, reading_shapes},
+    {"mqtt", parse_settings, settings_docs, settings_summary, reading_shapes},
     create_adapter,
 };
 

@@ -11,7 +11,7 @@ std::unique_ptr<adapters::Adapter> create_adapter(const config::AdapterConfig& a
                                                   const adapters::AdapterEnvironment& environment);
 
 inline constexpr adapters::AdapterType kUdpType{
-    {"udp", true, parse_settings, settings_docs, settings_summary, reading_shapes},
+    {"udp", parse_settings, settings_docs, settings_summary, reading_shapes},
     create_adapter,
 };
 

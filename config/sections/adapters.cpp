@@ -13,14 +13,6 @@ std::vector<std::string_view> type_names(std::span<const AdapterSyntax> types) {
   return names;
 }
 
-std::string built_names(std::span<const AdapterSyntax> types) {
-  std::vector<std::string_view> names;
-  for (const AdapterSyntax& type : types) {
-    if (type.built) names.push_back(type.name);
-  }
-  return names.empty() ? std::string("none") : alternatives(names);
-}
-
 void parse_adapter(Reader& reader, const YAML::Node& node, const std::string& path,
                    std::span<const AdapterSyntax> types, AdapterConfig& out) {
   out.mark = {node.Mark().line + 1, node.Mark().column + 1};
@@ -45,11 +37,6 @@ void parse_adapter(Reader& reader, const YAML::Node& node, const std::string& pa
     return;
   }
   out.syntax = &*type;
-  if (!type->built) {
-    reader.error(node["type"].Mark(), join_path(path, "type"),
-                 std::string(type->name) + " adapters are not available in this build of " +
-                     "sensorgate (available: " + built_names(types) + ")");
-  }
   out.settings = type->parse(reader, node, path);
 }
 

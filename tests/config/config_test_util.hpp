@@ -18,26 +18,12 @@ namespace sensorgate::config::testing {
 // The smallest valid config: only the required key.
 inline constexpr std::string_view kMinimal = "kafka: {brokers: 'kafka-1:9092'}\n";
 
-// The gateway's adapter syntaxes, every type marked built: these tests check how settings are
-// parsed, whether or not this build can run the type (tests/gateway/cli checks that refusal).
-inline std::span<const AdapterSyntax> every_adapter_syntax() {
-  static const std::vector<AdapterSyntax> syntaxes = [] {
-    std::vector<AdapterSyntax> out;
-    for (AdapterSyntax syntax : adapters::adapter_syntaxes()) {
-      syntax.built = true;
-      out.push_back(syntax);
-    }
-    return out;
-  }();
-  return syntaxes;
-}
-
 inline LoadOutcome load(std::string_view yaml) {
-  return load_config_text(yaml, "sensorgate.yaml", every_adapter_syntax());
+  return load_config_text(yaml, "sensorgate.yaml", adapters::adapter_syntaxes());
 }
 
 inline LoadOutcome load_file(const std::filesystem::path& file) {
-  return load_config(file, every_adapter_syntax());
+  return load_config(file, adapters::adapter_syntaxes());
 }
 
 // Every diagnostic as the operator sees it.

@@ -188,6 +188,10 @@ TEST_CASE("a modbus adapter defaults to a local device on 502, unit 1, polled ev
   CHECK(modbus.unit_id == 1);
   CHECK(modbus.poll == 1s);
   CHECK(modbus.timeout == 1s);
+  CHECK(modbus.max_gap == 8);
+  CHECK_FALSE(modbus.on_change.enabled);
+  CHECK(modbus.on_change.deadband == 0);
+  CHECK(modbus.on_change.max_interval == 1min);
   REQUIRE(modbus.registers.size() == 1);
   const sensorgate::modbus::Register& reg = modbus.registers[0];
   CHECK(reg.address == 100);
@@ -200,6 +204,10 @@ TEST_CASE("a modbus adapter defaults to a local device on 502, unit 1, polled ev
   CHECK(reg.scale == 1.0);
   CHECK(reg.offset == 0.0);
   CHECK(reg.topic.empty());
+  CHECK(reg.bit == -1);
+  CHECK_FALSE(reg.on_change.has_value());
+  CHECK_FALSE(reg.deadband.has_value());
+  CHECK_FALSE(reg.max_interval.has_value());
 }
 
 TEST_CASE("modbus register keys load as written") {
@@ -207,9 +215,13 @@ TEST_CASE("modbus register keys load as written") {
       "kafka: {brokers: k:9092}\n"
       "adapters:\n"
       "  - {name: plc, type: modbus_tcp, host: 10.0.0.5, port: 5020, unit_id: 7, poll: 250ms,\n"
-      "     timeout: 2s, registers: [{address: 3, kind: input, type: float32, order: cdab,\n"
-      "     device: b, metric: m, unit: bar, scale: 0.1, offset: -4, topic: t},\n"
-      "     {address: 9, kind: coil, type: bool, device: b, metric: on}]}\n");
+      "     timeout: 2s, max_gap: 3, on_change: true, deadband: 0.2, max_interval: 30s,\n"
+      "     registers: [{address: 3, kind: input, type: float32, order: cdab,\n"
+      "     device: b, metric: m, unit: bar, scale: 0.1, offset: -4, topic: t,\n"
+      "     on_change: false, deadband: 1, max_interval: 5s},\n"
+      "     {address: 9, kind: coil, type: bool, device: b, metric: on},\n"
+      "     {address: 7, type: bool, bit: 12, device: b, metric: alarm},\n"
+      "     {address: 20, type: float64, order: dcba, device: b, metric: energy}]}\n");
   const auto& modbus =
       sensorgate::config::settings_of<sensorgate::modbus::ModbusSettings>(config.adapters[0]);
   CHECK(modbus.host == "10.0.0.5");
@@ -227,6 +239,16 @@ TEST_CASE("modbus register keys load as written") {
   CHECK(reg.topic == "t");
   CHECK(modbus.registers[1].kind == sensorgate::modbus::RegisterKind::kCoil);
   CHECK(modbus.registers[1].type == sensorgate::modbus::RegisterType::kBool);
+  CHECK(modbus.max_gap == 3);
+  CHECK(modbus.on_change.enabled);
+  CHECK(modbus.on_change.deadband == 0.2);
+  CHECK(modbus.on_change.max_interval == 30s);
+  CHECK(reg.on_change == false);
+  CHECK(reg.deadband == 1.0);
+  CHECK(reg.max_interval == std::chrono::nanoseconds(5s));
+  CHECK(modbus.registers[2].bit == 12);
+  CHECK(modbus.registers[3].type == sensorgate::modbus::RegisterType::kFloat64);
+  CHECK(modbus.registers[3].order == "dcba");
 }
 
 TEST_CASE("an http adapter defaults to 127.0.0.1:8080, no token, 4MiB bodies, 4 workers") {

@@ -34,7 +34,8 @@ TEST_CASE("the demo config loads without a diagnostic") {
   CHECK(messages(outcome).empty());
   REQUIRE(outcome.ok());
   CHECK(outcome.config->gateway.id == "demo-gateway");
-  REQUIRE(outcome.config->adapters.size() == 2);
+  REQUIRE(outcome.config->adapters.size() == 3);
+  CHECK(outcome.config->adapters[2].type == "modbus_tcp");
   const auto& mqtt =
       sensorgate::config::settings_of<sensorgate::mqtt::MqttSettings>(outcome.config->adapters[0]);
   CHECK(mqtt.subscriptions.at(0).metrics.size() == 2);
@@ -72,8 +73,8 @@ TEST_CASE("the summary shows effective values with defaults, one line per sectio
         "mqtt_version=3.1.1\n"
         "            keepalive=30s reconnect_min=1s reconnect_max=30s\n"
         "            subscriptions=plant/+/+ (qos 1, json, device {2})\n"
-        "  plc       (modbus_tcp) host=127.0.0.1 port=502 unit_id=1 poll=1s timeout=1s\n"
-        "            registers=holding:7 uint16 -> b/p\n"
+        "  plc       (modbus_tcp) host=127.0.0.1 port=502 unit_id=1 poll=1s timeout=1s max_gap=8\n"
+        "            on_change=false deadband=0 max_interval=1m registers=holding:7 uint16 -> b/p\n"
         "rules       1\n"
         "  hot       when value > 30 match=device *, metric temp for=10s severity=warning\n"
         "http        listen=127.0.0.1:9464\n");

@@ -101,11 +101,14 @@ std::vector<BadConfig> bad_configs() {
       {"capture beyond the filter", kKafka + subscription("{1000}"),
        "10:37: error: adapters[0].subscriptions[0].device: \"{1000}\" uses {1000} but filter "
        "\"plant/+/+\" has 2 wildcards; set device to a template over {1}..{2} or a name"},
-      {"adapter type not built",
-       kKafka + "adapters: [{name: plc, type: modbus_tcp, registers: "
+      {"unknown adapter type", kKafka + "adapters: [{name: plc, type: modbus_rtu}]\n",
+       "5:30: error: adapters[0].type: expected mqtt, modbus_tcp, http or udp, got "
+       "\"modbus_rtu\""},
+      {"reserved Modbus unit id",
+       kKafka + "adapters: [{name: plc, type: modbus_tcp, unit_id: 250, registers: "
                 "[{address: 1, device: b, metric: p}]}]\n",
-       "5:30: error: adapters[0].type: modbus_tcp adapters are not available in this build of "
-       "sensorgate (available: mqtt)"},
+       "5:51: error: adapters[0].unit_id: expected 0 to 247, or 255, got 250 (248 to 254 are "
+       "reserved by Modbus)"},
       {"unreadable TLS file", kKafka + mqtt_adapter("    ca_file: /nonexistent/ca.pem\n"),
        "9:14: error: adapters[0].ca_file: is set but url tcp://127.0.0.1:1 is not ssl://; use "
        "ssl://host:8883 or remove it"},
