@@ -219,6 +219,11 @@ class Buffer {
   // The writer thread's heartbeat (gateway/daemon/watchdog.hpp): beaten every round of its loop, at
   // least every Heartbeat::kMaxIdle while idle; it stops after close().
   virtual const Heartbeat& writer_heartbeat() const = 0;
+
+  // The durability the writer's connection runs with, as SQLite reports it (PRAGMA synchronous
+  // read back at open: FULL is kPower, NORMAL kProcess), so that a setting that does nothing
+  // shows.
+  virtual Durability writer_durability() const = 0;
 };
 
 // Alert events stored at or after since_ns, at most `limit`: first those of series still firing

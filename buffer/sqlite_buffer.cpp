@@ -225,6 +225,10 @@ SqliteBuffer::~SqliteBuffer() {
 }
 
 Status<BufferError> SqliteBuffer::load_state() {
+  // 2 = FULL (an fsync per commit), 1 = NORMAL.
+  const auto synchronous = writer_db_->query_int("PRAGMA synchronous");
+  if (!synchronous.ok()) return synchronous.error();
+  writer_durability_ = *synchronous >= 2 ? Durability::kPower : Durability::kProcess;
   Statement names(*writer_db_, schema::sql::kSelectNames);
   Statement kinds(*writer_db_, "SELECT kind FROM names WHERE id = ?1");
   int code;

@@ -67,6 +67,7 @@ class SqliteBuffer final : public Buffer {
   Result<BacklogStats, BufferError> stats() override;
   void close() override;
   const Heartbeat& writer_heartbeat() const override { return writer_heartbeat_; }
+  Durability writer_durability() const override { return writer_durability_; }
 
   // Loads names and totals from the file; called once by open() before the writer starts.
   Status<BufferError> load_state();
@@ -180,6 +181,7 @@ class SqliteBuffer final : public Buffer {
   std::mutex close_mutex_;  // close() may race with the destructor's close()
   std::thread writer_thread_;
   Heartbeat writer_heartbeat_{"buffer writer"};
+  Durability writer_durability_ = Durability::kProcess;  // read back by load_state()
 
   // Writer-thread state.
   Counts committed_;  // pending rows/bytes as of the last commit

@@ -51,6 +51,13 @@ std::int64_t system_now_ns() {
 
 }  // namespace
 
+void Forwarder::note_buffer_failure(const Status<buffer::BufferError>& status) {
+  if (status.ok()) return;
+  if (!buffer_failed_) buffer_failure_ = status.error().message;
+  buffer_failed_ = true;
+  buffer_failure_log_.log("the buffer failed: " + status.error().message);
+}
+
 std::string transactional_id_of(const ForwarderOptions& options) {
   return options.delivery == Delivery::kExactlyOnce ? "sensorgate-" + options.gateway_id : "";
 }
@@ -125,7 +132,7 @@ Status<ForwarderError> Forwarder::stop(std::chrono::steady_clock::time_point dea
   }
   if (buffer_failed_) {
     return make_error(ForwarderError::kBuffer,
-                      "kafka: the buffer failed while the forwarder ran; see the log");
+                      "kafka: the buffer failed while the forwarder ran: " + buffer_failure_);
   }
   if (fenced_) {
     return make_error(ForwarderError::kFenced,
@@ -240,7 +247,7 @@ bool Forwarder::produce(const buffer::StoredRecord& row) {
       --in_flight_;
       const std::string text =
           row.record.topic + ": " + rd_kafka_err2name(error) + ": " + rd_kafka_err2str(error);
-      if (!buffer_.dead_letter(row.seq, text)) buffer_failed_ = true;
+      note_buffer_failure(buffer_.dead_letter(row.seq, text));
       row_log_.log("record seq " + std::to_string(row.seq) + " for device " + row.record.key +
                    " moved to the dead-letter table: " + text);
       std::lock_guard lock(stats_mutex_);
@@ -296,7 +303,7 @@ void Forwarder::on_delivery(const rd_kafka_message_t& message) {
       const std::string text = std::string(rd_kafka_topic_name(message.rkt)) + ": " +
                                rd_kafka_err2name(message.err) + ": " +
                                rd_kafka_err2str(message.err);
-      if (!buffer_.dead_letter(seq, text)) buffer_failed_ = true;
+      note_buffer_failure(buffer_.dead_letter(seq, text));
       row_log_.log("record seq " + std::to_string(seq) +
                    " moved to the dead-letter table: " + text);
       transaction_failed_ = exactly_once();  // the rest of its transaction is sent again
@@ -348,7 +355,7 @@ void Forwarder::log_callback(const rd_kafka_t* producer, int level, const char* 
 
 void Forwarder::commit_reports() {
   if (!delivered_seqs_.empty()) {
-    if (!buffer_.mark_delivered(delivered_seqs_)) buffer_failed_ = true;
+    note_buffer_failure(buffer_.mark_delivered(delivered_seqs_));
     delivered_seqs_.clear();
   }
   std::lock_guard lock(stats_mutex_);
@@ -375,7 +382,7 @@ void Forwarder::rewind_when_idle() {
   if (in_flight_ > 0) return;  // wait for the remaining reports
   commit_reports();
   // Deliveries must be committed first: rewind hands out every undeleted row again.
-  if (!buffer_.sync()) buffer_failed_ = true;
+  note_buffer_failure(buffer_.sync());
   buffer_.rewind();
   rewind_needed_ = false;
 }
@@ -396,7 +403,7 @@ void Forwarder::recover_from_fatal() {
   held_next_ = 0;
   in_flight_ = 0;
   commit_reports();
-  if (!buffer_.sync()) buffer_failed_ = true;
+  note_buffer_failure(buffer_.sync());
   buffer_.rewind();
   rewind_needed_ = false;
   // The same configuration that worked at start; a failure here is retried on the next turn.
@@ -473,7 +480,7 @@ void Forwarder::finish(std::chrono::steady_clock::time_point deadline) {
   rd_kafka_purge(producer_->handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   serve_reports(0);
   commit_reports();
-  if (!buffer_.sync()) buffer_failed_ = true;
+  note_buffer_failure(buffer_.sync());
   // Rows still in flight become available again to whoever reads this buffer next.
   buffer_.rewind();
   in_flight_ = 0;

@@ -131,6 +131,9 @@ class Forwarder {
   bool produce(const buffer::StoredRecord& row);
   void serve_reports(int timeout_ms);
   void on_delivery(const rd_kafka_message_t& message);
+  // Logs a failed buffer operation and remembers it (the first one) for stop()'s error; a
+  // success does nothing.
+  void note_buffer_failure(const Status<buffer::BufferError>& status);
   void on_error(rd_kafka_resp_err_t error, const char* reason);
   void commit_reports();
   void recover_from_fatal();
@@ -171,6 +174,7 @@ class Forwarder {
   bool rewind_needed_ = false;
   bool fatal_ = false;
   bool buffer_failed_ = false;
+  std::string buffer_failure_;  // the first failure's message, for stop()
   bool up_ = false;
   bool up_known_ = false;  // false until the first connect or failure
   std::chrono::steady_clock::time_point down_at_{};
@@ -193,7 +197,8 @@ class Forwarder {
   std::chrono::steady_clock::time_point stop_deadline_{};  // written before stop_requested_
 
   RateLimitedLog client_log_{LogLevel::kWarning, "kafka"};  // librdkafka's own warnings
-  RateLimitedLog row_log_{LogLevel::kWarning, "kafka"};     // dead letters, buffer failures
+  RateLimitedLog row_log_{LogLevel::kWarning, "kafka"};     // dead letters
+  RateLimitedLog buffer_failure_log_{LogLevel::kError, "kafka"};
 
   mutable std::mutex stats_mutex_;
   ForwarderStats stats_;

@@ -236,7 +236,7 @@ void Forwarder::abort_transaction(std::chrono::steady_clock::time_point deadline
   progress_in_transaction_ = false;
   commit_started_ = false;
   commit_reports();
-  if (!buffer_.sync()) buffer_failed_ = true;
+  note_buffer_failure(buffer_.sync());
   buffer_.rewind();
   log_warning(kComponent, "transaction of " + std::to_string(rows) +
                               " rows aborted; its rows are sent again in the next one");

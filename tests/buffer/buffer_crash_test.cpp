@@ -15,6 +15,7 @@
 #include "buffer_test_util.hpp"
 #include "support/subprocess.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_seed.hpp"
 
 namespace sensorgate::testing {
 namespace {
@@ -50,10 +51,7 @@ TEST_CASE("after SIGKILL at random moments every committed undelivered row is th
   TempDir dir;
   const auto path = dir / "buffer.db";
   const std::string child = std::string(SENSORGATE_BINARY_DIR) + "/tests/buffer/buffer_crash_child";
-  const char* replay = std::getenv("SENSORGATE_TEST_SEED");
-  const unsigned seed = replay != nullptr ? static_cast<unsigned>(std::strtoul(replay, nullptr, 10))
-                                          : std::random_device{}();
-  WARN("crash test seed " << seed << " (replay: SENSORGATE_TEST_SEED=" << seed << ")");
+  const unsigned seed = test_seed("buffer crash test");
   std::mt19937 random(seed);
   std::uniform_int_distribution<int> kill_after_ms(5, 150);
   Reported reported;

@@ -283,13 +283,19 @@ TEST_CASE("calls after close fail with kClosed") {
   CHECK(buffer->next_batch(1).error().code == buffer::BufferError::kClosed);
 }
 
-TEST_CASE("durability power opens and stores like process") {
+TEST_CASE("durability power makes the writer fsync every commit, and stores like process") {
   TempDir dir;
   auto options = options_in(dir);
   options.durability = buffer::Durability::kPower;
+  {
+    auto buffer = open_buffer(options);
+    CHECK(buffer->writer_durability() == buffer::Durability::kPower);  // synchronous = FULL
+    REQUIRE(buffer->append(make_records("d", 0, 3)).ok());
+    CHECK(read_all(*buffer).size() == 3);
+  }
+  options.durability = buffer::Durability::kProcess;
   auto buffer = open_buffer(options);
-  REQUIRE(buffer->append(make_records("d", 0, 3)).ok());
-  CHECK(read_all(*buffer).size() == 3);
+  CHECK(buffer->writer_durability() == buffer::Durability::kProcess);  // synchronous = NORMAL
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "support/mosquitto.hpp"
 #include "support/mqtt_client.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_seed.hpp"
 #include "support/wait.hpp"
 
 namespace sensorgate::testing {
@@ -105,9 +106,7 @@ TEST_CASE(
     }
   } join{publishing, publisher};
 
-  const auto seed = std::random_device{}();
-  INFO("seed " << seed);
-  std::mt19937 random(seed);
+  std::mt19937 random(test_seed("exactly_once gateway kill test"));
   int killed_broker = -1;
   for (int kill = 1; kill <= kKills; ++kill) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200 + random() % 1300));

@@ -16,6 +16,7 @@
 #include "tests/support/kafka_consumer.hpp"
 #include "tests/support/subprocess.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_seed.hpp"
 #include "tests/support/wait.hpp"
 
 namespace sensorgate::kafka {
@@ -119,9 +120,7 @@ TEST_CASE("exactly once: kill -9 of the forwarder at random moments loses and re
                                          "5000",
                                          "exactly_once",
                                          progress};
-  const auto seed = std::random_device{}();
-  INFO("seed " << seed);
-  std::mt19937 random(seed);
+  std::mt19937 random(testing::test_seed("exactly_once forwarder kill test"));
   int kills = 0;
   for (int round = 0; round < 8 && delivered() < expected.size(); ++round) {
     testing::Subprocess child(argv);
