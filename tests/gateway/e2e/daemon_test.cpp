@@ -71,6 +71,8 @@ TEST_CASE("SIGHUP applies new mappings from a good file and keeps the running on
   Rig rig;
   MqttClient sensors(rig.mosquitto.url(), "daemon-test-sensors");
   publish(sensors, "hall-1", 1);
+  // Mapped by the running config before the reload starts.
+  REQUIRE(consume_topic(rig.kafka.bootstrap(), "sensors.readings", 1, 60s, 0ms).size() == 1);
 
   rig.edit_config("device: \"{2}\"", "device: \"dev-{2}\"");
   rig.gateway.send_signal(SIGHUP);
