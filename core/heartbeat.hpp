@@ -1,7 +1,7 @@
 // Heartbeat: proof that a worker thread is still making rounds of its loop. The thread calls
 // beat() once per round (a loop that can wait for work wakes at least every kMaxIdle to beat);
-// a supervisor (the systemd watchdog, gateway/daemon/watchdog.hpp) reads age(). One atomic, no lock:
-// beat() and age() may be called from any thread at any time.
+// a supervisor (the systemd watchdog, gateway/daemon/watchdog.hpp) reads age(). One atomic, no
+// lock: beat() and age() may be called from any thread at any time.
 //
 // Test hook: when the environment variable SENSORGATE_TEST_STALL_<NAME> (NAME upper-cased, e.g.
 // SENSORGATE_TEST_STALL_FORWARDER) names a file, beat() blocks its thread for as long as that

@@ -4,10 +4,10 @@
 #include <unistd.h>
 
 #include "adapters/adapter_types.hpp"
+#include "buffer/quarantine.hpp"
 #include "core/log.hpp"
 #include "core/units.hpp"
 #include "gateway/config_check.hpp"
-#include "buffer/quarantine.hpp"
 #include "gateway/daemon/alert_dispatcher.hpp"
 #include "gateway/daemon/forwarder_options.hpp"
 #include "gateway/daemon/health_watch.hpp"
