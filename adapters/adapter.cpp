@@ -28,6 +28,8 @@ std::string_view reject_reason_name(RejectReason reason) {
       return "stopping";
     case RejectReason::kKernelDrop:
       return "kernel_drop";
+    case RejectReason::kPoison:
+      return "poison";
     case RejectReason::kTimeout:
       return "timeout";
     case RejectReason::kConnectionRefused:

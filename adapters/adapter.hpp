@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/reading.hpp"
@@ -36,6 +37,7 @@ enum class RejectReason {
   kCommitFailed,  // the buffer could not commit (I/O, disk full): the readings are lost
   kStopping,      // arrived while the gateway stopped, after the source was acknowledged
   kKernelDrop,    // UDP datagrams the kernel dropped because the socket's receive buffer was full
+  kPoison,        // a message the gateway died on repeatedly: dead-lettered, not mapped again
   // A poll of a device (modbus_tcp) that failed, by cause:
   kTimeout,             // no answer within the timeout
   kConnectionRefused,   // the device refused the TCP connection
@@ -66,6 +68,26 @@ class ReadingSink {
   // Returns once the readings are committed to the buffer (or none of them is): for sources
   // that acknowledge only after commit (HTTP 2xx).
   virtual Status<IngestError> submit_and_wait(std::vector<Reading> readings) = 0;
+  // Like submit_and_wait(), for sources that must not acknowledge what is not committed and can
+  // hold their source meanwhile (MQTT with ack: after_commit): a commit refused for a reason
+  // that may pass (kFull: buffer full with on_full=reject; kFailed: I/O, e.g. disk full) is
+  // tried again, with a growing delay, until `retry_for` has passed; then the last error is
+  // returned. kStopping ends the wait at once. The readings are observed (rules) once, however
+  // many attempts it takes. This default makes one attempt.
+  virtual Status<IngestError> submit_and_wait_retrying(std::vector<Reading> readings,
+                                                       std::chrono::milliseconds retry_for) {
+    (void)retry_for;
+    return submit_and_wait(std::move(readings));
+  }
+  // Keeps a message that must not be processed again (it crashed the gateway) among the dead
+  // letters, with its source (e.g. the MQTT topic), raw payload and why; returns once committed.
+  // This default keeps nothing and says so (kFailed).
+  virtual Status<IngestError> dead_letter(std::string_view source, std::string_view payload,
+                                          const std::string& reason) {
+    (void)source;
+    (void)payload;
+    return make_error(IngestError::kFailed, "this sink keeps no dead letters: " + reason);
+  }
   // Queues the readings for the next group commit and returns; blocks while the ingest queue
   // is full (backpressure). For sources whose library acknowledges on receipt (MQTT).
   virtual Status<IngestError> submit(std::vector<Reading> readings) = 0;

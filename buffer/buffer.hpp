@@ -1,8 +1,9 @@
 // Buffer: the SQLite (WAL) store-and-forward queue between adapters and the Kafka forwarder.
 //
 // Write side: any thread may call append(); one writer thread commits queued appends in groups
-// (per commit_interval or commit_max_rows, whichever comes first), and append() returns only
-// once its records are committed, so the caller may then acknowledge its source.
+// (at once when a caller waits in append(), else per commit_interval or commit_max_rows,
+// whichever comes first), and append() returns only once its records are committed, so the
+// caller may then acknowledge its source.
 // Read side: one forwarder thread takes batches in seq order (rows handed out are "in flight"
 // and are not handed out again), and reports rows delivered or dead-lettered in any order.
 // seq is strictly increasing and never reused, also across restarts and after deletes.
@@ -153,14 +154,15 @@ class Buffer {
 
   // Appends records in order; returns once they are committed (or the commit failed, in which
   // case none of them is stored). With on_full=reject and the cap reached: kFull.
-  // `records` must not be empty.
-  // `received_at`: when the oldest of the records reached the gateway, if it waited elsewhere
-  // before this call; the group commit then happens within commit_interval of that moment.
-  virtual Result<SeqRange, BufferError> append(
-      std::span<const Record> records, std::chrono::steady_clock::time_point received_at = {}) = 0;
+  // `records` must not be empty. The caller waits to acknowledge its source, so the writer
+  // commits at once rather than within commit_interval: it starts a group as soon as it is free,
+  // and whatever else is queued then (other appends, alerts, deliveries) joins that group.
+  virtual Result<SeqRange, BufferError> append(std::span<const Record> records) = 0;
 
-  // Like append(), but stores a prefix of `records`, at least one record, when not all of
-  // them go into one group commit: at most a quarter of reserve_bytes of records per
+  // Like append(), but commits within commit_interval of `received_at` (when the oldest of the
+  // records reached the gateway, if it waited elsewhere before this call), gathering what else
+  // is queued by then into one group; and stores a prefix of `records`, at least one record, when
+  // not all of them go into one group commit: at most a quarter of reserve_bytes of records per
   // transaction (what keeps a full disk drainable), and with on_full=reject and
   // at_cap=kStoreWhatFits only what fits under the cap (one record when nothing is pending, so
   // that a record larger than the cap cannot stall its sender). Fails with kFull only when none
@@ -173,6 +175,12 @@ class Buffer {
   // Adds `rows` to dropped_total and to dropped_by_reason[reason] for readings lost before
   // they reached the buffer; returns once that is committed.
   virtual Status<BufferError> record_dropped(std::uint64_t rows, DropReason reason) = 0;
+
+  // Keeps `record` among the dead letters with `error`, without it ever being pending: for a
+  // message the gateway must not process again (reason "poison: ..."). It takes a seq like
+  // any record and counts in dead_letter_total; stored even at the cap, like alerts. Returns
+  // once committed.
+  virtual Status<BufferError> store_dead_letter(const Record& record, const std::string& error) = 0;
 
   // Stores the alert in the alerts table and its Kafka record in the same commit; returns once
   // committed. The record is stored even at the cap with on_full=reject: alerts are few and

@@ -264,13 +264,13 @@ Status<BufferError> SqliteBuffer::load_state() {
   return {};
 }
 
-Result<SeqRange, BufferError> SqliteBuffer::append(
-    std::span<const Record> records, std::chrono::steady_clock::time_point received_at) {
+Result<SeqRange, BufferError> SqliteBuffer::append(std::span<const Record> records) {
   if (records.empty()) return SeqRange{};
   Waiter waiter;
   waiter.records = records;
   waiter.at_cap = AtCap::kStoreWhatFits;  // with prefix_allowed false: all or nothing
-  commit_and_wait(waiter, received_at);
+  waiter.commit_at_once = true;
+  commit_and_wait(waiter);
   if (waiter.failure) return *waiter.failure;
   return waiter.range;
 }
@@ -293,6 +293,17 @@ Status<BufferError> SqliteBuffer::record_dropped(std::uint64_t rows, DropReason 
   Waiter waiter;
   waiter.dropped = rows;
   waiter.drop_reason = reason;
+  commit_and_wait(waiter);
+  if (waiter.failure) return *waiter.failure;
+  return {};
+}
+
+Status<BufferError> SqliteBuffer::store_dead_letter(const Record& record,
+                                                    const std::string& error) {
+  Waiter waiter;
+  waiter.records = std::span<const Record>(&record, 1);
+  waiter.dead_letter_error = &error;
+  waiter.commit_at_once = true;
   commit_and_wait(waiter);
   if (waiter.failure) return *waiter.failure;
   return {};
@@ -325,6 +336,7 @@ void SqliteBuffer::commit_and_wait(Waiter& waiter,
   }
   waiters_.push_back(&waiter);
   queued_rows_ += waiter.records.size();
+  if (waiter.commit_at_once) commit_at_once_ = true;
   work_queued_.notify_one();
   group_done_.wait(lock, [&] { return waiter.done; });
 }
@@ -346,7 +358,7 @@ Status<BufferError> SqliteBuffer::sync() {
   std::unique_lock lock(mutex_);
   if (closing_) return closed_error();
   waiters_.push_back(&waiter);
-  sync_requested_ = true;
+  commit_at_once_ = true;
   work_queued_.notify_one();
   group_done_.wait(lock, [&] { return waiter.done; });
   if (waiter.failure) return *waiter.failure;
@@ -521,9 +533,9 @@ void SqliteBuffer::run_writer() {
       continue;
     }
     // Gather a group: until enough rows are queued, the oldest has waited commit_interval, or
-    // a caller asks to sync.
+    // a caller waits for its commit (append(), sync()).
     work_queued_.wait_until(lock, first_queued_at_ + options_.commit_interval, [&] {
-      return queued_rows_ >= options_.commit_max_rows || sync_requested_ || closing_;
+      return queued_rows_ >= options_.commit_max_rows || commit_at_once_ || closing_;
     });
     Group group;
     group.waiters.swap(waiters_);
@@ -531,7 +543,7 @@ void SqliteBuffer::run_writer() {
     group.delivered_unknown.swap(delivered_unknown_);
     group.dead_letters.swap(dead_letters_);
     queued_rows_ = 0;
-    sync_requested_ = false;
+    commit_at_once_ = false;
     std::optional<std::string> corruption;
     corruption.swap(reader_corruption_);
     lock.unlock();
@@ -763,6 +775,10 @@ Status<BufferError> SqliteBuffer::apply_appends(Group& group, Deltas& deltas) {
       }
     }
     if (auto status = insert_records(*waiter, count, deltas); !status.ok()) return status;
+    if (waiter->dead_letter_error != nullptr) {
+      const DeadLetterRequest request{waiter->range.first, *waiter->dead_letter_error, now_ns()};
+      if (auto status = move_to_dead_letters(request, deltas); !status.ok()) return status;
+    }
     waiter->stored = count;
     for (const Record& record : waiter->records.first(count))
       inserted_bytes += record_bytes(record);

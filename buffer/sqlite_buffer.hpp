@@ -50,12 +50,12 @@ class SqliteBuffer final : public Buffer {
   static Result<Files, BufferError> open_files(const Options& options, std::int64_t seq_floor);
   ~SqliteBuffer() override;
 
-  Result<SeqRange, BufferError> append(std::span<const Record> records,
-                                       std::chrono::steady_clock::time_point received_at) override;
+  Result<SeqRange, BufferError> append(std::span<const Record> records) override;
   Result<PartialAppend, BufferError> append_some(std::span<const Record> records,
                                                  std::chrono::steady_clock::time_point received_at,
                                                  AtCap at_cap) override;
   Status<BufferError> record_dropped(std::uint64_t rows, DropReason reason) override;
+  Status<BufferError> store_dead_letter(const Record& record, const std::string& error) override;
   Result<SeqRange, BufferError> append_alert(const AlertRow& alert, const Record& record) override;
   Result<std::vector<AlertRow>, BufferError> firing_alerts() override;
   using Buffer::next_batch;
@@ -75,11 +75,13 @@ class SqliteBuffer final : public Buffer {
  private:
   // A caller of append() or sync() waiting for its group commit.
   struct Waiter {
-    std::span<const Record> records;  // empty for sync()
-    const AlertRow* alert = nullptr;  // append_alert(): stored with its record
-    AtCap at_cap = AtCap::kStoreAll;  // append_some(): how the reject cap applies
-    bool prefix_allowed = false;      // append_some(): may store a prefix
-    std::uint64_t dropped = 0;        // record_dropped()
+    std::span<const Record> records;                 // empty for sync()
+    const AlertRow* alert = nullptr;                 // append_alert(): stored with its record
+    const std::string* dead_letter_error = nullptr;  // store_dead_letter(): why
+    AtCap at_cap = AtCap::kStoreAll;                 // append_some(): how the reject cap applies
+    bool prefix_allowed = false;                     // append_some(): may store a prefix
+    bool commit_at_once = false;  // append(), sync(): a source waits; no commit_interval
+    std::uint64_t dropped = 0;    // record_dropped()
     DropReason drop_reason = DropReason::kCap;
     bool done = false;
     std::optional<Error<BufferError>> failure;
@@ -173,7 +175,9 @@ class SqliteBuffer final : public Buffer {
   std::vector<std::int64_t> delivered_unknown_;
   std::vector<DeadLetterRequest> dead_letters_;
   std::size_t queued_rows_ = 0;
-  bool sync_requested_ = false;
+  // A queued waiter asked for its group now (append(), sync()): the writer does not wait out
+  // commit_interval; whatever else is queued joins the same group.
+  bool commit_at_once_ = false;
   std::optional<std::string> reader_corruption_;  // what the reader saw; the writer quarantines
   std::chrono::steady_clock::time_point first_queued_at_{};
   bool closing_ = false;

@@ -1,7 +1,10 @@
 #include "adapters/mqtt/mqtt_adapter.hpp"
 
 #include <mqtt/async_client.h>
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <cstdlib>
 
 namespace sensorgate::mqtt {
 namespace {
@@ -13,6 +16,18 @@ using namespace std::chrono_literals;
 constexpr auto kOperationTimeout = 10s;
 // How often a wait on a Paho token looks whether stop() was called.
 constexpr auto kStopPoll = 50ms;
+
+// A callback that waits on the buffer holds Paho's client mutex and keepalive pings: wait far
+// below the keepalive (the broker drops a client silent for 1.5 x keepalive).
+std::chrono::milliseconds max_ack_wait_for(std::chrono::nanoseconds keepalive) {
+  const auto quarter = std::chrono::duration_cast<std::chrono::milliseconds>(keepalive / 4);
+  return std::clamp<std::chrono::milliseconds>(quarter, 100ms, 5s);
+}
+
+std::string test_crash_text() {
+  const char* text = std::getenv("SENSORGATE_TEST_CRASH_ON");
+  return text != nullptr ? std::string(text) : std::string();
+}
 
 bool is_tls_url(std::string_view url) {
   return url.starts_with("ssl://");
@@ -49,7 +64,10 @@ MqttAdapter::MqttAdapter(std::string name, MqttSettings settings, const Clock& c
     : name_(std::move(name)),
       component_("mqtt[" + name_ + "]"),
       settings_(std::move(settings)),
+      max_ack_wait_(max_ack_wait_for(settings_.keepalive)),
       clock_(clock),
+      crash_on_(test_crash_text()),
+      withheld_log_(LogLevel::kWarning, component_),
       publish_listener_(std::make_unique<PublishListener>(nagle_, component_)) {
   for (std::size_t i = 0; i < kReasonCount; ++i) {
     reject_logs_[i] = std::make_unique<RateLimitedLog>(LogLevel::kWarning, component_);
@@ -65,6 +83,18 @@ Status<adapters::StartError> MqttAdapter::start(adapters::ReadingSink& sink) {
   auto mapping = Mapping::create(settings_.subscriptions);
   if (!mapping.ok()) return bad_settings(component_, mapping.error().message);
   mapping_.store(std::make_shared<const Mapping>(std::move(mapping).value()));
+  if (!settings_.inflight_file.empty() && !poison_guard_) {
+    auto guard = PoisonGuard::open(settings_.inflight_file);
+    if (!guard.ok()) return bad_settings(component_, guard.error().message);
+    if (guard->left_by_last_run() > 0) {
+      log_warning(component_, "the last run ended while processing a message (attempt " +
+                                  std::to_string(guard->left_by_last_run()) + " of " +
+                                  std::to_string(PoisonGuard::kMaxAttempts) +
+                                  "); if the broker resends it and it fails again, it goes to "
+                                  "the dead letters");
+    }
+    poison_guard_.emplace(std::move(guard).value());
+  }
 
   const bool tls = is_tls_url(settings_.url);
 
@@ -208,35 +238,101 @@ Status<adapters::ReloadError> MqttAdapter::reload(const config::AdapterConfig& f
 void MqttAdapter::on_message(const ::mqtt::message& message) {
   messages_received_.fetch_add(1, std::memory_order_relaxed);
   const std::string& topic = message.get_topic();
-  const ::mqtt::binary_ref& payload = message.get_payload_ref();
+  const ::mqtt::binary_ref& payload_ref = message.get_payload_ref();
+  const std::string_view payload =
+      payload_ref ? std::string_view(payload_ref.data(), payload_ref.size()) : std::string_view();
+  if (!poison_guard_) {
+    process(topic, payload, message.get_qos());
+    return;
+  }
+  const std::uint32_t attempts = poison_guard_->begin(topic, payload);
+  if (attempts > PoisonGuard::kMaxAttempts) {
+    quarantine(topic, payload, attempts);
+  } else {
+    process(topic, payload, message.get_qos());
+  }
+  poison_guard_->finish();
+}
+
+void MqttAdapter::quarantine(const std::string& topic, std::string_view payload,
+                             std::uint32_t attempts) {
+  const std::string why = "poison: the gateway ended " + std::to_string(attempts - 1) +
+                          " times while processing this message (adapter " + name_ + ")";
+  const auto kept = sink_->dead_letter(topic, payload, why);
+  reject(RejectReason::kPoison, topic,
+         why + (kept.ok() ? "; kept in the dead letters, acknowledged"
+                          : "; acknowledged, and could not be kept: " + kept.error().message));
+}
+
+void MqttAdapter::process(const std::string& topic, std::string_view payload, int qos) {
+  if (!crash_on_.empty() && payload.find(crash_on_) != std::string_view::npos) std::abort();
   const std::shared_ptr<const Mapping> mapping = mapping_.load();
-  auto readings = mapping->map(
-      topic, payload ? std::string_view(payload.data(), payload.size()) : std::string_view(),
-      clock_.now_ns());
+  auto readings = mapping->map(topic, payload, clock_.now_ns());
   if (!readings.ok()) {
     reject(readings.error().code, topic, readings.error().message);
     return;
   }
   if (readings->empty()) return;
   const std::size_t count = readings->size();
+  if (settings_.ack == AckMode::kAfterCommit && qos > 0) {
+    commit_before_ack(topic, std::move(readings).value());
+    return;
+  }
   // Blocks while the ingest queue is full: the backpressure that slows the broker down.
   Status<adapters::IngestError> submitted = sink_->submit(std::move(readings).value());
   if (submitted.ok()) {
     readings_received_.fetch_add(count, std::memory_order_relaxed);
     return;
   }
-  switch (submitted.error().code) {
+  count_lost(topic, count, submitted.error());
+}
+
+void MqttAdapter::commit_before_ack(const std::string& topic, std::vector<Reading> readings) {
+  const std::size_t count = readings.size();
+  Status<adapters::IngestError> committed =
+      sink_->submit_and_wait_retrying(std::move(readings), max_ack_wait_);
+  if (committed.ok()) {
+    readings_received_.fetch_add(count, std::memory_order_relaxed);
+    return;  // Paho sends the PUBACK (PUBREC) when the callback returns
+  }
+  // Returning acknowledges the message, so the connection goes first: Paho's acknowledgement
+  // then cannot leave, and the broker keeps the message (and what it queued behind it) in the
+  // session for the next connect, after the reconnect backoff.
+  const std::string why = committed.error().code == adapters::IngestError::kStopping
+                              ? "the gateway is stopping"
+                              : "the buffer cannot commit: " + committed.error().message;
+  drop_connection_unacknowledged(why);
+  withheld_log_.log("not acknowledging a message on " + topic + " (" + why +
+                    "); the broker keeps it and redelivers it after reconnecting");
+}
+
+void MqttAdapter::drop_connection_unacknowledged(const std::string& why) {
+  {
+    std::lock_guard lock(mutex_);
+    connected_ = false;
+    detail_ = "paused, not acknowledging: " + why;
+  }
+  // Paho C neither hands out its socket nor can drop the connection from inside its callback
+  // without sending the acknowledgement first; the sockets towards the broker are found as
+  // NagleSwitch finds them. shutdown() leaves the descriptor to Paho, which sees the connection
+  // fail at its next read or write and reports it lost.
+  for (const int fd : sockets_towards(settings_.url)) ::shutdown(fd, SHUT_RDWR);
+}
+
+void MqttAdapter::count_lost(std::string_view topic, std::size_t count,
+                             const Error<adapters::IngestError>& error) {
+  switch (error.code) {
     case adapters::IngestError::kFull:
-      reject(RejectReason::kBufferFull, topic, submitted.error().message);
+      reject(RejectReason::kBufferFull, topic, error.message);
       return;
     case adapters::IngestError::kFailed:
       // Paho acknowledges when this callback returns: these readings are lost, and counted.
       reject(RejectReason::kCommitFailed, topic,
-             std::to_string(count) + " reading(s) lost: " + submitted.error().message);
+             std::to_string(count) + " reading(s) lost: " + error.message);
       return;
     case adapters::IngestError::kStopping:
       reject(RejectReason::kStopping, topic,
-             std::to_string(count) + " reading(s) lost: " + submitted.error().message);
+             std::to_string(count) + " reading(s) lost: " + error.message);
       return;
   }
 }

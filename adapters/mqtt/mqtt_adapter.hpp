@@ -5,13 +5,26 @@
 // Session: clean session off (MQTT 5: clean start off, session never expires), so the broker
 // queues QoS 1/2 messages while the gateway is away and delivers them on the next connect.
 // Acknowledgement: Paho C sends the QoS 1 PUBACK (QoS 2 PUBREC) when the message callback
-// returns (../shared/FIELD-NOTES.md). The callback returns once the readings are queued with
+// returns (../shared/FIELD-NOTES.md). With ack: after_commit (the default) the callback returns
+// once the message's readings are committed to the buffer (ReadingSink::submit_and_wait_retrying,
+// one commit per message, as Paho runs the callbacks one at a time); a message rejected for what
+// redelivery cannot fix (bad payload, no mapping) is counted and acknowledged at once. While the
+// buffer refuses (full with on_full: reject, disk full) the callback retries for at most
+// max_ack_wait (a quarter of the keepalive, at most 5 s: Paho's client mutex and keepalive pings
+// wait meanwhile), then drops the connection before returning, so the acknowledgement cannot
+// leave and the broker keeps the message for the next connect: backpressure, nothing lost.
+// The same at stop. With ack: on_receive the callback returns once the readings are queued with
 // ReadingSink::submit, before the group commit: a crash may lose what arrived within
-// buffer.commit_interval. The callback blocks in submit while the ingest queue is full, which
-// stops reading from the socket and so pushes back on the broker. Paho C runs one receive thread
-// for all its clients in a process, so a blocked callback also holds back every other MQTT
-// adapter; blocked longer than 1.5 x keepalive, the broker drops the connection and the session
-// redelivers.
+// buffer.commit_interval. QoS 0 messages have nothing to acknowledge and are queued likewise.
+// A blocked callback stops reading from the socket, which pushes back on the broker. Paho C runs
+// one receive thread for all its clients in a process, so a blocked callback also holds back
+// every other MQTT adapter.
+//
+// Poison: a message the process died on kMaxAttempts times (PoisonGuard, marker file
+// <gateway.data_dir>/<adapter>.inflight) is not mapped again: it goes to the dead letters
+// (reason poison) and is acknowledged. Test hook: when SENSORGATE_TEST_CRASH_ON is set (read at
+// construction), a payload containing its text aborts the process inside the callback, as a
+// parser crash would.
 //
 // Threads: Paho's own threads run the message and connection-lost callbacks; one adapter thread
 // ("mqtt connect") connects, subscribes to every filter after each (re)connect, and after a
@@ -26,6 +39,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -33,6 +47,7 @@
 #include "adapters/adapter.hpp"
 #include "adapters/mqtt/mapping.hpp"
 #include "adapters/mqtt/nagle_switch.hpp"
+#include "adapters/mqtt/poison_guard.hpp"
 #include "adapters/mqtt/settings.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
@@ -103,6 +118,19 @@ class MqttAdapter final : public adapters::Adapter,
   static constexpr std::size_t kReasonCount = adapters::kRejectReasonCount;
 
   void on_message(const ::mqtt::message& message);
+  // Maps and hands over one message; on_message brackets it with the PoisonGuard.
+  void process(const std::string& topic, std::string_view payload, int qos);
+  // Dead-letters a poison message and counts it.
+  void quarantine(const std::string& topic, std::string_view payload, std::uint32_t attempts);
+  // ack: after_commit: returns once `readings` are committed, or drops the connection first so
+  // that Paho cannot acknowledge them.
+  void commit_before_ack(const std::string& topic, std::vector<Reading> readings);
+  // Shuts down the connection under Paho (its next read or write fails) and marks the adapter
+  // down with `why`; connect_loop reconnects after the backoff.
+  void drop_connection_unacknowledged(const std::string& why);
+  // Counts readings that were acknowledged (or had nothing to acknowledge) and not committed.
+  void count_lost(std::string_view topic, std::size_t count,
+                  const Error<adapters::IngestError>& error);
   void on_connection_lost(const std::string& cause);
   void connect_loop();
   // One connect + subscribe attempt; false with `error` set on failure or when stopping.
@@ -118,15 +146,20 @@ class MqttAdapter final : public adapters::Adapter,
   const std::string name_;
   const std::string component_;  // "mqtt[<name>]" in logs
   const MqttSettings settings_;
+  // How long a callback waits for a refusing buffer before it drops the connection.
+  const std::chrono::milliseconds max_ack_wait_;
   adapters::ReadingSink* sink_ = nullptr;  // set by start()
   const Clock& clock_;
   std::atomic<std::shared_ptr<const Mapping>> mapping_;  // swapped by reload()
   std::unique_ptr<::mqtt::connect_options> connect_options_;
+  std::optional<PoisonGuard> poison_guard_;  // opened by start() when inflight_file is set
+  const std::string crash_on_;               // the test hook's text; empty: off
 
   std::atomic<std::uint64_t> messages_received_{0};
   std::atomic<std::uint64_t> readings_received_{0};
   std::array<std::atomic<std::uint64_t>, kReasonCount> rejected_{};
   std::array<std::unique_ptr<RateLimitedLog>, kReasonCount> reject_logs_;
+  RateLimitedLog withheld_log_;
 
   mutable std::mutex mutex_;  // guards what follows
   std::condition_variable wake_;

@@ -225,6 +225,9 @@ std::string show_subscription(const Subscription& sub) {
   return out + ")";
 }
 
+constexpr std::array<config::EnumName<AckMode>, 2> kAckModes{
+    {{"after_commit", AckMode::kAfterCommit}, {"on_receive", AckMode::kOnReceive}}};
+
 const KeyTable<MqttSettings>& mqtt_keys() {
   using S = MqttSettings;
   static const KeyTable<S> table{
@@ -235,6 +238,12 @@ const KeyTable<MqttSettings>& mqtt_keys() {
                        kUtf8Text)
           .by_default("<gateway.id>-<adapter name>"),
       config::integer_key("qos", &S::qos, 0, 2, "Default QoS of the subscriptions."),
+      config::enum_key("ack", &S::ack, kAckModes,
+                       "When a QoS 1/2 message is acknowledged to the broker: after_commit once "
+                       "its readings are committed to the buffer (a crash loses nothing the "
+                       "broker was told is safe; one commit per message), on_receive once they "
+                       "are queued for the next group commit (faster; a crash loses what arrived "
+                       "within buffer.commit_interval)."),
       config::make_key<S>(
           "mqtt_version", "choice", "Protocol version: 3.1.1 (also written 4) or 5.",
           [](Reader& reader, const YAML::Node& node, const std::string& path, S& out) {

@@ -47,10 +47,17 @@ struct Subscription {
   config::SourceMark mark;
 };
 
+// When a QoS 1/2 message is acknowledged to the broker (PUBACK / PUBREC).
+enum class AckMode {
+  kAfterCommit,  // once its readings are committed to the buffer: nothing acknowledged is lost
+  kOnReceive,    // once queued for the next group commit: a crash loses the commit window
+};
+
 struct MqttSettings {
   std::string url = "tcp://127.0.0.1:1883";  // tcp:// or ssl://
   std::string client_id;                     // empty: <gateway.id>-<adapter name>
   int qos = 1;
+  AckMode ack = AckMode::kAfterCommit;
   int mqtt_version = 4;  // 4 = MQTT 3.1.1, 5 = MQTT 5
   std::string username;
   std::filesystem::path password_file;
@@ -59,6 +66,9 @@ struct MqttSettings {
   nanoseconds keepalive = std::chrono::seconds(30);
   nanoseconds reconnect_min = std::chrono::seconds(1), reconnect_max = std::chrono::seconds(30);
   std::vector<Subscription> subscriptions;
+  // Not a key: set by create_adapter to <gateway.data_dir>/<adapter name>.inflight, the
+  // PoisonGuard's marker; empty: no guard.
+  std::filesystem::path inflight_file;
 };
 
 // The client id the adapter connects with: client_id, or <gateway.id>-<adapter name>.

@@ -46,6 +46,9 @@ int run_daemon(const std::filesystem::path& config_file) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A write to a connection the peer (or the MQTT adapter, to withhold an acknowledgement) has
+  // shut down fails with EPIPE instead of killing the process.
+  signal(SIGPIPE, SIG_IGN);
 
   auto outcome = load_checked_config(config_file);
   for (const auto& diagnostic : outcome.diagnostics) std::cerr << diagnostic.to_string() << '\n';

@@ -51,20 +51,41 @@ std::vector<buffer::Record> IngestPipeline::to_records(const std::vector<Reading
 }
 
 Status<adapters::IngestError> IngestPipeline::submit_and_wait(std::vector<Reading> readings) {
+  return submit_and_wait_retrying(std::move(readings), std::chrono::milliseconds(0));
+}
+
+Status<adapters::IngestError> IngestPipeline::submit_and_wait_retrying(
+    std::vector<Reading> readings, std::chrono::milliseconds retry_for) {
+  const auto give_up_at = std::chrono::steady_clock::now() + retry_for;
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return make_error(adapters::IngestError::kStopping, "the gateway is stopping");
   }
   if (observer_ != nullptr) observer_->observe(readings);
   const auto records = to_records(readings);
-  const auto appended = buffer_.append(records);
-  std::lock_guard lock(mutex_);
-  if (!appended.ok()) {
-    if (appended.error().code == buffer::BufferError::kFull) ++counters_.rejected_full;
-    return make_error(ingest_error_of(appended.error().code), appended.error().message);
+  auto retry_delay = std::chrono::milliseconds(10);
+  bool counted_full = false;
+  while (true) {
+    const auto appended = buffer_.append(records);
+    std::unique_lock lock(mutex_);
+    if (appended.ok()) {
+      counters_.committed += records.size();
+      return {};
+    }
+    if (appended.error().code == buffer::BufferError::kFull && !counted_full) {
+      ++counters_.rejected_full;
+      counted_full = true;
+    }
+    const auto error = ingest_error_of(appended.error().code);
+    if (stopping_) return make_error(adapters::IngestError::kStopping, "the gateway is stopping");
+    const auto now = std::chrono::steady_clock::now();
+    if (error == adapters::IngestError::kStopping || now >= give_up_at) {
+      return make_error(error, appended.error().message);
+    }
+    queue_changed_.wait_until(lock, std::min(now + retry_delay, give_up_at),
+                              [&] { return stopping_; });
+    retry_delay = std::min(retry_delay * 2, std::chrono::milliseconds(1000));
   }
-  counters_.committed += records.size();
-  return {};
 }
 
 Status<adapters::IngestError> IngestPipeline::submit(std::vector<Reading> readings) {
@@ -77,6 +98,19 @@ Status<adapters::IngestError> IngestPipeline::submit(std::vector<Reading> readin
   if (!records.empty()) arrivals_.emplace_back(std::chrono::steady_clock::now(), records.size());
   for (buffer::Record& record : records) queue_.push_back(std::move(record));
   queue_changed_.notify_all();
+  return {};
+}
+
+Status<adapters::IngestError> IngestPipeline::dead_letter(std::string_view source,
+                                                          std::string_view payload,
+                                                          const std::string& reason) {
+  const auto ts_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  const buffer::Record record{default_topic_, std::string(source), ts_ns, std::string(payload)};
+  if (auto stored = buffer_.store_dead_letter(record, reason); !stored.ok()) {
+    return make_error(ingest_error_of(stored.error().code), stored.error().message);
+  }
   return {};
 }
 

@@ -1,10 +1,12 @@
 // IngestPipeline: the ReadingSink behind every adapter. It turns readings into Kafka records
 // (topic, key = device, ts, JSON value) once, on the submitting thread, and appends them to the
-// buffer. submit_and_wait() appends on the caller's thread; submit() queues the records for the
-// ingest thread, which appends all that is queued as one batch per group commit. A queued record
-// leaves the queue only once it is committed: a failed commit is retried with the same records.
-// With on_full=reject a batch is committed as far as it fits under the cap and the rest waits
-// (submit() blocks while the queue is full: backpressure). Thread-safe.
+// buffer. submit_and_wait() appends on the caller's thread, committed at once (and
+// submit_and_wait_retrying() tries again while the buffer refuses); submit() queues the records
+// for the ingest thread, which appends all that is queued as one batch per group commit, within
+// buffer.commit_interval of the oldest one's arrival. A queued record leaves the queue only once
+// it is committed: a failed commit is retried with the same records. With on_full=reject a
+// batch is committed as far as it fits under the cap and the rest waits (submit() blocks while
+// the queue is full: backpressure). Thread-safe.
 #pragma once
 
 #include <condition_variable>
@@ -44,7 +46,12 @@ class IngestPipeline final : public adapters::ReadingSink {
   ~IngestPipeline() override;
 
   Status<adapters::IngestError> submit_and_wait(std::vector<Reading> readings) override;
+  Status<adapters::IngestError> submit_and_wait_retrying(
+      std::vector<Reading> readings, std::chrono::milliseconds retry_for) override;
   Status<adapters::IngestError> submit(std::vector<Reading> readings) override;
+  // Stores the payload as a dead letter: topic kafka.topic, key `source`, value the raw payload.
+  Status<adapters::IngestError> dead_letter(std::string_view source, std::string_view payload,
+                                            const std::string& reason) override;
 
   // Commits everything queued, then stops the ingest thread; returns within `deadline` (plus
   // one commit attempt) whatever state the buffer is in. With on_full=reject what is queued is

@@ -13,6 +13,7 @@
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/ports.hpp"
 #include "tests/support/subprocess.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
 
 // Paho C 1.3.12 leaks about 500 bytes per MQTT 5 client (no frame of ours in the traces);
@@ -412,6 +413,145 @@ TEST_CASE("stop returns within its deadline") {
   adapter.stop(500ms);
   CHECK(std::chrono::steady_clock::now() - start < 1s);
   CHECK(adapter.health().detail == "stopped");
+}
+
+// A ReadingSink that refuses every commit while refusing() (as a buffer at its cap with
+// on_full: reject does), remembering the seq readings it refused, and keeps what it takes.
+class RefusingSink final : public adapters::ReadingSink {
+ public:
+  Status<adapters::IngestError> submit_and_wait(std::vector<Reading> readings) override {
+    {
+      std::lock_guard lock(mutex_);
+      if (refusing_) {
+        for (const Reading& reading : readings) {
+          if (reading.metric == "seq") refused_.push_back(std::get<double>(reading.value));
+        }
+        return make_error(adapters::IngestError::kFull, "buffer is full");
+      }
+    }
+    return inner_.submit(std::move(readings));
+  }
+  Status<adapters::IngestError> submit(std::vector<Reading> readings) override {
+    return submit_and_wait(std::move(readings));
+  }
+  void stop_refusing() {
+    std::lock_guard lock(mutex_);
+    refusing_ = false;
+  }
+  std::vector<double> refused() const {
+    std::lock_guard lock(mutex_);
+    return refused_;
+  }
+  const CollectingSink& inner() const { return inner_; }
+
+ private:
+  mutable std::mutex mutex_;
+  bool refusing_ = true;
+  std::vector<double> refused_;
+  CollectingSink inner_;
+};
+
+TEST_CASE(
+    "with ack: after_commit a message the sink cannot commit is not acknowledged: the "
+    "broker resends it until it is committed") {
+  Mosquitto broker;
+  RefusingSink sink;
+  SystemClock clock;
+  mqtt::MqttSettings settings = settings_for(broker.url(), "gw-refused");
+  settings.keepalive = 1s;  // the callback gives up after 250 ms
+  MqttAdapter adapter("plant", settings, clock);
+  REQUIRE(adapter.start(sink).ok());
+  REQUIRE(wait_until([&] { return is_up(adapter); }, kTimeout));
+  publish_with_cli(broker, telemetry_topic(7), telemetry_payload(7));
+  // Refused, the connection dropped before the PUBACK could leave, resent after the reconnect.
+  REQUIRE(wait_until([&] { return sink.refused().size() >= 2; }, kTimeout));
+  CHECK(sink.refused()[0] == 7);
+  CHECK(sink.refused()[1] == 7);
+  CHECK(sink.inner().size() == 0);
+  sink.stop_refusing();
+  REQUIRE(wait_until([&] { return seqs_of(sink.inner()) == std::set<int>{7}; }, kTimeout));
+  REQUIRE(wait_until([&] { return is_up(adapter); }, kTimeout));
+  // Nothing counted as lost: the broker held the message.
+  CHECK(adapter.counters().rejected.empty());
+  CHECK(adapter.counters().readings_received == 2);
+}
+
+TEST_CASE("with ack: after_commit rejected and committed messages are both acknowledged") {
+  Mosquitto broker;
+  SystemClock clock;
+  const mqtt::MqttSettings settings = settings_for(broker.url(), "gw-acked");
+  {
+    CollectingSink sink;
+    MqttAdapter first("plant", settings, clock);
+    REQUIRE(first.start(sink).ok());
+    REQUIRE(wait_until([&] { return is_up(first); }, kTimeout));
+    TestClient publisher(broker.url(), "sensors");
+    publisher.publish(telemetry_topic(1), R"({"seq":1,"t":)");  // bad_json
+    publish_telemetry(publisher, 2, 3);
+    REQUIRE(wait_until([&] { return first.counters().messages_received == 2; }, kTimeout));
+    CHECK(first.counters().rejected ==
+          std::map<RejectReason, std::uint64_t>{{RejectReason::kBadJson, 1}});
+    CHECK(seqs_of(sink) == std::set<int>{2});
+    first.stop(2s);
+  }
+  {
+    TestClient publisher(broker.url(), "sensors");
+    publish_telemetry(publisher, 3, 4);  // queued for the session while it is away
+  }
+  // The session gets the new message only: the broker was told both earlier ones were safe.
+  CollectingSink sink;
+  MqttAdapter second("plant", settings, clock);
+  REQUIRE(second.start(sink).ok());
+  REQUIRE(wait_until([&] { return seqs_of(sink) == std::set<int>{3}; }, kTimeout));
+  CHECK(second.counters().messages_received == 1);
+}
+
+TEST_CASE("the poison guard counts a message begun and never finished across restarts") {
+  testing::TempDir dir;
+  const auto file = dir.path() / "plant.inflight";
+  {
+    auto guard = PoisonGuard::open(file);
+    REQUIRE(guard.ok());
+    CHECK(guard->left_by_last_run() == 0);
+    CHECK(guard->begin("t/1", "fine") == 1);
+    guard->finish();
+    CHECK(guard->begin("t/1", "deadly") == 1);  // the process "dies" here: never finished
+  }
+  {
+    auto guard = PoisonGuard::open(file);
+    REQUIRE(guard.ok());
+    CHECK(guard->left_by_last_run() == 1);
+    CHECK(guard->begin("t/1", "deadly") == 2);  // resent by the broker, dies again
+  }
+  {
+    auto guard = PoisonGuard::open(file);
+    REQUIRE(guard.ok());
+    CHECK(guard->left_by_last_run() == 2);
+    CHECK(guard->begin("t/1", "deadly") > PoisonGuard::kMaxAttempts);  // poison now
+    guard->finish();
+  }
+  {
+    auto guard = PoisonGuard::open(file);
+    REQUIRE(guard.ok());
+    CHECK(guard->left_by_last_run() == 0);
+    CHECK(guard->begin("t/1", "deadly") == 1);
+  }
+  {
+    // Another message first after a restart clears the suspect.
+    auto guard = PoisonGuard::open(file);
+    REQUIRE(guard.ok());
+    CHECK(guard->left_by_last_run() == 1);
+    CHECK(guard->begin("t/2", "other") == 1);
+    guard->finish();
+    CHECK(guard->begin("t/1", "deadly") == 1);
+  }
+}
+
+TEST_CASE("the poison guard says which file it cannot open and why") {
+  const auto guard = PoisonGuard::open("/nonexistent-dir/plant.inflight");
+  REQUIRE_FALSE(guard.ok());
+  CHECK_THAT(guard.error().message, Catch::Contains("/nonexistent-dir/plant.inflight") &&
+                                        Catch::Contains("No such file or directory"));
 }
 
 }  // namespace

@@ -32,6 +32,9 @@ GatewayProcess::GatewayProcess(GatewayConfig config)
                  "    url: " +
                  config_.mqtt_url +
                  "\n"
+                 "    ack: " +
+                 config_.mqtt_ack +
+                 "\n"
                  "    reconnect_min: 100ms\n"
                  "    reconnect_max: 1s\n"
                  "    subscriptions:\n"
@@ -48,27 +51,36 @@ GatewayProcess::~GatewayProcess() {
   if (process_ && process_->running()) process_->stop(std::chrono::seconds(10));
 }
 
-void GatewayProcess::start() {
+void GatewayProcess::launch(std::vector<std::string> environment) {
   const std::string binary = std::string(SENSORGATE_BINARY_DIR) + "/gateway/sensorgate";
   SubprocessOptions options;
   options.pipe_stdout = false;
   options.stderr_file = log_file_;  // appended to: one log across restarts
+  options.environment = std::move(environment);
+  log_size_at_launch_ = log().size();
   process_ = std::make_unique<Subprocess>(
       std::vector<std::string>{binary, "run", "--config", config_file_.string()}, options);
-  ++starts_;
-  // Started once it says it runs and its MQTT adapter is subscribed, as often as it was started.
-  auto count = [](const std::string& text, const std::string& what) {
-    int found = 0;
-    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++found;
-    return found;
-  };
+}
+
+void GatewayProcess::start(std::vector<std::string> environment) {
+  launch(std::move(environment));
+  // Started once this run's log says it runs and its MQTT adapter is subscribed.
   const bool running = wait_until(
       [&] {
         const auto text = log();
-        return count(text, " running: ") >= starts_ && count(text, ", subscribed to ") >= starts_;
+        const auto ours =
+            text.size() > log_size_at_launch_ ? text.substr(log_size_at_launch_) : std::string();
+        return ours.find(" running: ") != std::string::npos &&
+               ours.find(", subscribed to ") != std::string::npos;
       },
       std::chrono::seconds(30));
   if (!running) throw std::runtime_error("the gateway did not start:\n" + log());
+}
+
+std::optional<int> GatewayProcess::wait_for_exit(std::chrono::milliseconds timeout) {
+  const auto status = process_->wait(timeout);
+  if (!status) return std::nullopt;
+  return exit_code_of(*status);
 }
 
 int GatewayProcess::stop() {

@@ -6,7 +6,9 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "support/subprocess.hpp"
 
@@ -18,6 +20,7 @@ struct GatewayConfig {
   std::string kafka_bootstrap;
   std::string extra_yaml;  // appended (rules, ...)
   std::string commit_interval = "10ms";
+  std::string mqtt_ack = "after_commit";  // the adapter's ack key
 };
 
 class GatewayProcess {
@@ -25,9 +28,15 @@ class GatewayProcess {
   explicit GatewayProcess(GatewayConfig config);
   ~GatewayProcess();
 
-  // Starts `sensorgate run` and waits until it logs that it runs (and, when `subscribed`, that
-  // its MQTT adapter is connected and subscribed); throws with the log when it does not.
-  void start();
+  // Starts `sensorgate run`, with `environment` ("NAME=value") added to the test's, without
+  // waiting for anything.
+  void launch(std::vector<std::string> environment = {});
+  // launch(), then waits until it logs that it runs and that its MQTT adapter is connected and
+  // subscribed; throws with the log when it does not.
+  void start(std::vector<std::string> environment = {});
+  // Waits for the process to end by itself: its exit code (128 + signal when killed), or
+  // nullopt when `timeout` passes first.
+  std::optional<int> wait_for_exit(std::chrono::milliseconds timeout);
   // SIGTERM; returns the exit code.
   int stop();
   void kill();  // SIGKILL, as a crash
@@ -41,7 +50,7 @@ class GatewayProcess {
   std::filesystem::path config_file_;
   std::filesystem::path log_file_;
   std::unique_ptr<Subprocess> process_;
-  int starts_ = 0;
+  std::size_t log_size_at_launch_ = 0;
 };
 
 }  // namespace sensorgate::testing

@@ -1,11 +1,6 @@
 // End to end for the http and udp adapters: the sensorgate binary runs them beside its MQTT
 // adapter (a real mosquitto), real HTTP clients and UDP sockets send, and a Kafka consumer reads
 // what arrived in the Kafka-protocol cluster program over TCP.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <httplib.h>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -17,6 +12,7 @@
 #include <thread>
 
 #include "gateway_process.hpp"
+#include "sources.hpp"
 #include "support/kafka_cluster.hpp"
 #include "support/kafka_consumer.hpp"
 #include "support/mosquitto.hpp"
@@ -56,29 +52,6 @@ struct Rig {
   }
 };
 
-// Readings first..first+count-1 as a JSON array: device http-(n % 5), metric v, value n.
-std::string http_batch(int first, int count) {
-  std::string body = "[";
-  for (int n = first; n < first + count; ++n) {
-    body += std::string(n == first ? "" : ",") + "{\"device\":\"http-" + std::to_string(n % 5) +
-            "\",\"metric\":\"v\",\"value\":" + std::to_string(n) +
-            ",\"ts\":" + std::to_string(kBaseMs + n) + "}";
-  }
-  return body + "]";
-}
-
-void send_datagram(std::uint16_t port, const std::string& datagram) {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(port);
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const auto sent = ::sendto(fd, datagram.data(), datagram.size(), 0,
-                             reinterpret_cast<const sockaddr*>(&to), sizeof to);
-  ::close(fd);
-  REQUIRE(sent == static_cast<ssize_t>(datagram.size()));
-}
-
 // value -> how often it arrived, per device prefix ("hall", "http", "udp").
 std::map<std::string, std::map<int, int>> by_source(const std::vector<ConsumedRecord>& records) {
   std::map<std::string, std::map<int, int>> out;
@@ -99,7 +72,8 @@ TEST_CASE("http, udp and mqtt adapters of one gateway all deliver into Kafka") {
   }
   auto client = rig.client();
   for (int first = 0; first < 100; first += 25) {
-    const auto result = client.Post("/v1/readings", http_batch(first, 25), "application/json");
+    const auto result =
+        client.Post("/v1/readings", http_batch(first, 25, kBaseMs), "application/json");
     REQUIRE(result);
     CHECK(result->status == 202);
   }
@@ -148,7 +122,7 @@ TEST_CASE("every reading answered 202 is in Kafka after a kill -9 right after th
     while (!stop) {
       const int first = next.fetch_add(kBatch);
       const auto result =
-          client.Post("/v1/readings", http_batch(first, kBatch), "application/json");
+          client.Post("/v1/readings", http_batch(first, kBatch, kBaseMs), "application/json");
       if (!result) break;  // the gateway is gone
       if (result->status != 202) continue;
       std::lock_guard lock(mutex);
@@ -159,7 +133,8 @@ TEST_CASE("every reading answered 202 is in Kafka after a kill -9 right after th
   int answered = 0;
   while (answered < 40) {
     const int first = next.fetch_add(kBatch);
-    const auto result = client.Post("/v1/readings", http_batch(first, kBatch), "application/json");
+    const auto result =
+        client.Post("/v1/readings", http_batch(first, kBatch, kBaseMs), "application/json");
     REQUIRE(result);
     REQUIRE(result->status == 202);
     {

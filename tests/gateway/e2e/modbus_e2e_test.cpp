@@ -1,6 +1,8 @@
-// End to end with Modbus beside MQTT: one `sensorgate run` with an mqtt adapter (real mosquitto)
-// and a modbus_tcp adapter (the modbus_server program) forwards both into the Kafka cluster
-// program; a consumer sees the Modbus readings keyed by device, decoded and in poll order.
+// End to end with every adapter type in one gateway: one `sensorgate run` with an mqtt adapter
+// (real mosquitto), a modbus_tcp adapter (the modbus_server program), an http and a udp adapter
+// (a real HTTP client, a UDP socket) forwards all of them into the Kafka cluster program; a
+// consumer sees the Modbus readings keyed by device, decoded and in poll order.
+#include <httplib.h>
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -10,10 +12,12 @@
 #include <set>
 
 #include "gateway_process.hpp"
+#include "sources.hpp"
 #include "support/kafka_cluster.hpp"
 #include "support/kafka_consumer.hpp"
 #include "support/mosquitto.hpp"
 #include "support/mqtt_client.hpp"
+#include "support/ports.hpp"
 #include "support/temp_dir.hpp"
 #include "tests/adapters/modbus/modbus_device.hpp"
 
@@ -24,6 +28,8 @@ using namespace std::chrono_literals;
 
 constexpr std::int64_t kBaseMs = 1'763'856'000'000;  // 2025-11-23T00:00:00Z
 constexpr int kMqttReadings = 300;
+constexpr int kHttpReadings = 50;
+constexpr int kUdpReadings = 50;
 
 std::string modbus_adapter_yaml(std::uint16_t port) {
   return "  - name: boiler-plc\n"
@@ -38,26 +44,53 @@ std::string modbus_adapter_yaml(std::uint16_t port) {
          "      - {address: 2, type: bool, bit: 15, device: boiler-2, metric: alarm}\n";
 }
 
-TEST_CASE("mqtt and modbus_tcp adapters in one gateway both reach Kafka; modbus keyed by device") {
+std::string http_and_udp_yaml(std::uint16_t http_port, std::uint16_t udp_port) {
+  return "  - {name: ingest, type: http, listen: '127.0.0.1:" + std::to_string(http_port) +
+         "'}\n"
+         "  - {name: lines, type: udp, listen: '127.0.0.1:" +
+         std::to_string(udp_port) + "'}\n";
+}
+
+TEST_CASE(
+    "mqtt, modbus_tcp, http and udp adapters in one gateway all reach Kafka; modbus keyed "
+    "by device") {
   TempDir dir;
   Mosquitto mosquitto;
   KafkaCluster kafka;
   ModbusDevice device;
-  GatewayProcess gateway(GatewayConfig{dir.path(), mosquitto.url(), kafka.bootstrap(),
-                                       modbus_adapter_yaml(device.port())});
+  const std::uint16_t http_port = free_tcp_port();
+  const std::uint16_t udp_port = free_udp_port();
+  GatewayProcess gateway(
+      GatewayConfig{dir.path(), mosquitto.url(), kafka.bootstrap(),
+                    modbus_adapter_yaml(device.port()) + http_and_udp_yaml(http_port, udp_port)});
   gateway.start();
+  httplib::Client http("127.0.0.1", http_port);
+  const auto posted =
+      http.Post("/v1/readings", http_batch(0, kHttpReadings, kBaseMs), "application/json");
+  REQUIRE(posted);
+  CHECK(posted->status == 202);
+  for (int first = 0; first < kUdpReadings; first += 10) {
+    std::string datagram;
+    for (int n = first; n < first + 10; ++n) {
+      datagram += "v,device=udp-" + std::to_string(n % 5) + " value=" + std::to_string(n) + " " +
+                  std::to_string((kBaseMs + n) * 1'000'000) + "\n";
+    }
+    send_datagram(udp_port, datagram);
+  }
   MqttClient sensors(mosquitto.url(), "sensors");
   for (int n = 0; n < kMqttReadings; ++n) {
     sensors.publish("plant/site-a/hall-" + std::to_string(n % 3) + "/telemetry",
                     "{\"t\":" + std::to_string(n) + ",\"ts\":" + std::to_string(kBaseMs + n) + "}");
   }
   // 3 Modbus readings per 50 ms poll: 300 more arrive within a few seconds.
-  const auto records =
-      consume_topic(kafka.bootstrap(), "sensors.readings", kMqttReadings + 300, 60s, 200ms);
+  constexpr int kExpected = kMqttReadings + kHttpReadings + kUdpReadings + 300;
+  const auto records = consume_topic(kafka.bootstrap(), "sensors.readings", kExpected, 60s, 200ms);
   INFO(gateway.log());
-  REQUIRE(records.size() >= kMqttReadings + 300);
+  REQUIRE(records.size() >= kExpected);
 
   std::set<int> mqtt_values;
+  std::set<int> http_values;
+  std::set<int> udp_values;
   std::map<std::string, std::vector<std::int64_t>> modbus_ts;  // key -> record timestamps
   std::map<std::string, std::set<std::int32_t>> partitions;
   const double pi32 = static_cast<double>(std::bit_cast<float>(0x40490FDBu));
@@ -65,8 +98,14 @@ TEST_CASE("mqtt and modbus_tcp adapters in one gateway both reach Kafka; modbus 
     const auto value = nlohmann::json::parse(record.value);
     CHECK(record.key == value["device"].get<std::string>());
     partitions[record.key].insert(record.partition);
+    const auto number = [&] { return static_cast<int>(value["value"].get<double>()); };
     if (record.key.rfind("hall-", 0) == 0) {
-      mqtt_values.insert(static_cast<int>(value["value"].get<double>()));
+      mqtt_values.insert(number());
+      continue;
+    }
+    if (record.key.rfind("http-", 0) == 0 || record.key.rfind("udp-", 0) == 0) {
+      (record.key[0] == 'h' ? http_values : udp_values).insert(number());
+      CHECK(record.timestamp_ms == kBaseMs + number());
       continue;
     }
     modbus_ts[record.key].push_back(record.timestamp_ms);
@@ -87,6 +126,8 @@ TEST_CASE("mqtt and modbus_tcp adapters in one gateway both reach Kafka; modbus 
     }
   }
   CHECK(mqtt_values.size() == kMqttReadings);
+  CHECK(http_values.size() == kHttpReadings);
+  CHECK(udp_values.size() == kUdpReadings);
   REQUIRE(modbus_ts.count("boiler-1") == 1);
   REQUIRE(modbus_ts.count("boiler-2") == 1);
   CHECK(modbus_ts["boiler-1"].size() >= 50);
@@ -97,7 +138,8 @@ TEST_CASE("mqtt and modbus_tcp adapters in one gateway both reach Kafka; modbus 
   for (const auto& [key, set] : partitions) CHECK(set.size() == 1);
   CHECK(gateway.stop() == 0);
   CHECK_THAT(gateway.log(),
-             Catch::Contains("adapters: plant-mqtt (mqtt), boiler-plc (modbus_tcp)"));
+             Catch::Contains("adapters: plant-mqtt (mqtt), boiler-plc (modbus_tcp), ingest "
+                             "(http), lines (udp)"));
   CHECK_THAT(gateway.log(), Catch::Contains("boiler-plc: "));
 }
 
