@@ -50,11 +50,8 @@ MqttAdapter::MqttAdapter(std::string name, MqttSettings settings, const Clock& c
       component_("mqtt[" + name_ + "]"),
       settings_(std::move(settings)),
       clock_(clock),
-      publish_listener_(std::make_unique<PublishListener>(nagle_, component_)) {
-  for (std::size_t i = 0; i < kReasonCount; ++i) {
-    reject_logs_[i] = std::make_unique<RateLimitedLog>(LogLevel::kWarning, component_);
-  }
-}
+      stats_(component_),
+      publish_listener_(std::make_unique<PublishListener>(nagle_, component_)) {}
 
 MqttAdapter::~MqttAdapter() {
   stop(1s);
@@ -153,14 +150,7 @@ adapters::AdapterHealth MqttAdapter::health() const {
 }
 
 adapters::AdapterCounters MqttAdapter::counters() const {
-  adapters::AdapterCounters out;
-  out.messages_received = messages_received_.load(std::memory_order_relaxed);
-  out.readings_received = readings_received_.load(std::memory_order_relaxed);
-  for (std::size_t i = 0; i < kReasonCount; ++i) {
-    const std::uint64_t count = rejected_[i].load(std::memory_order_relaxed);
-    if (count > 0) out.rejected[static_cast<RejectReason>(i)] = count;
-  }
-  return out;
+  return stats_.snapshot();
 }
 
 Status<PublishError> MqttAdapter::publish(const std::string& topic, std::string_view payload,
@@ -206,7 +196,7 @@ Status<adapters::ReloadError> MqttAdapter::reload(const config::AdapterConfig& f
 }
 
 void MqttAdapter::on_message(const ::mqtt::message& message) {
-  messages_received_.fetch_add(1, std::memory_order_relaxed);
+  stats_.count_message();
   const std::string& topic = message.get_topic();
   const ::mqtt::binary_ref& payload = message.get_payload_ref();
   const std::shared_ptr<const Mapping> mapping = mapping_.load();
@@ -222,7 +212,7 @@ void MqttAdapter::on_message(const ::mqtt::message& message) {
   // Blocks while the ingest queue is full: the backpressure that slows the broker down.
   Status<adapters::IngestError> submitted = sink_->submit(std::move(readings).value());
   if (submitted.ok()) {
-    readings_received_.fetch_add(count, std::memory_order_relaxed);
+    stats_.count_readings(count);
     return;
   }
   switch (submitted.error().code) {
@@ -242,10 +232,7 @@ void MqttAdapter::on_message(const ::mqtt::message& message) {
 }
 
 void MqttAdapter::reject(RejectReason reason, std::string_view topic, std::string_view message) {
-  const auto index = static_cast<std::size_t>(reason);
-  rejected_[index].fetch_add(1, std::memory_order_relaxed);
-  reject_logs_[index]->log("rejected (" + std::string(adapters::reject_reason_name(reason)) +
-                           ") message on " + std::string(topic) + ": " + std::string(message));
+  stats_.reject(reason, 1, "message on " + std::string(topic), message);
 }
 
 void MqttAdapter::on_connection_lost(const std::string& cause) {

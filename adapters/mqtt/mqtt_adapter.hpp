@@ -19,7 +19,6 @@
 // reconnect_max.
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -31,6 +30,7 @@
 #include <thread>
 
 #include "adapters/adapter.hpp"
+#include "adapters/adapter_stats.hpp"
 #include "adapters/mqtt/mapping.hpp"
 #include "adapters/mqtt/nagle_switch.hpp"
 #include "adapters/mqtt/settings.hpp"
@@ -100,8 +100,6 @@ class MqttAdapter final : public adapters::Adapter,
   Status<PublishError> publish(const std::string& topic, std::string_view payload, int qos = 1);
 
  private:
-  static constexpr std::size_t kReasonCount = adapters::kRejectReasonCount;
-
   void on_message(const ::mqtt::message& message);
   void on_connection_lost(const std::string& cause);
   void connect_loop();
@@ -123,10 +121,7 @@ class MqttAdapter final : public adapters::Adapter,
   std::atomic<std::shared_ptr<const Mapping>> mapping_;  // swapped by reload()
   std::unique_ptr<::mqtt::connect_options> connect_options_;
 
-  std::atomic<std::uint64_t> messages_received_{0};
-  std::atomic<std::uint64_t> readings_received_{0};
-  std::array<std::atomic<std::uint64_t>, kReasonCount> rejected_{};
-  std::array<std::unique_ptr<RateLimitedLog>, kReasonCount> reject_logs_;
+  adapters::AdapterStats stats_;
 
   mutable std::mutex mutex_;  // guards what follows
   std::condition_variable wake_;

@@ -18,7 +18,6 @@
 // (recvmmsg) and submits their readings as one batch.
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -28,6 +27,7 @@
 #include <thread>
 
 #include "adapters/adapter.hpp"
+#include "adapters/adapter_stats.hpp"
 #include "adapters/udp/settings.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
@@ -61,7 +61,6 @@ class UdpAdapter final : public adapters::Adapter {
 
  private:
   void receive_loop();
-  void reject(adapters::RejectReason reason, std::uint64_t count, std::string_view message);
   void set_health(bool up, std::string detail);
 
   const std::string name_;
@@ -73,10 +72,7 @@ class UdpAdapter final : public adapters::Adapter {
   int socket_ = -1;
   int wake_ = -1;  // eventfd that stop() signals
   std::atomic<bool> stopping_{false};
-  std::atomic<std::uint64_t> datagrams_{0};
-  std::atomic<std::uint64_t> readings_received_{0};
-  std::array<std::atomic<std::uint64_t>, adapters::kRejectReasonCount> rejected_{};
-  std::array<std::unique_ptr<RateLimitedLog>, adapters::kRejectReasonCount> reject_logs_;
+  adapters::AdapterStats stats_;
   RateLimitedLog sink_log_;
 
   mutable std::mutex mutex_;  // guards what follows
