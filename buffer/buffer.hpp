@@ -217,7 +217,8 @@ class Buffer {
   virtual void close() = 0;
 
   // The writer thread's heartbeat (gateway/daemon/watchdog.hpp): beaten every round of its loop, at
-  // least every Heartbeat::kMaxIdle while idle; it stops after close().
+  // least every Heartbeat::kMaxIdle while idle; it stops after close(), and once a transaction
+  // that could not be rolled back made the writer fail closed (every write then fails with kIo).
   virtual const Heartbeat& writer_heartbeat() const = 0;
 
   // The durability the writer's connection runs with, as SQLite reports it (PRAGMA synchronous
