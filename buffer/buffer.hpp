@@ -37,11 +37,18 @@ enum class BufferError {
 
 enum class OnFull { kDropOldest, kReject };
 
-// Why readings were dropped; the label is what dropped_by_reason and the logs call it.
+// Why records were dropped (readings, and alert events, which are records of the alerts
+// topic); the label is what dropped_by_reason and the logs call it.
 enum class DropReason {
   kCap,                 // "cap": on_full=drop_oldest made room at buffer.max_bytes
   kNotCommittedAtStop,  // "not_committed_at_stop": acknowledged, queued, and the stop deadline
                         // passed before any commit could take them (disk full or failing)
+  kCommitFailed,        // "commit_failed": taken from a source that cannot resend them (MQTT
+                        // acknowledged, UDP, a Modbus poll), then the commit failed
+  kStopping,            // "stopping": taken from such a source while the gateway stopped
+  kAlertQueueFull,      // "alert_queue_full": alert events raised while the alert queue was full
+  kAlertAfterStop,      // "alert_after_stop": alert events raised after the alerts had stopped
+  kAlertStoreFailed,    // "alert_store_failed": alert events the buffer could not store
 };
 const char* drop_reason_label(DropReason reason);
 

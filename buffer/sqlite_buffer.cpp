@@ -104,6 +104,16 @@ const char* drop_reason_label(DropReason reason) {
       return "cap";
     case DropReason::kNotCommittedAtStop:
       return "not_committed_at_stop";
+    case DropReason::kCommitFailed:
+      return "commit_failed";
+    case DropReason::kStopping:
+      return "stopping";
+    case DropReason::kAlertQueueFull:
+      return "alert_queue_full";
+    case DropReason::kAlertAfterStop:
+      return "alert_after_stop";
+    case DropReason::kAlertStoreFailed:
+      return "alert_store_failed";
   }
   return "cap";
 }

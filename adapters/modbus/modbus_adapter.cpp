@@ -105,8 +105,7 @@ ModbusAdapter::ModbusAdapter(std::string name, ModbusSettings settings, const Cl
       change_filter_(rules_of(settings_)),
       words_(plan_.requests.size()),
       answered_(plan_.requests.size(), false),
-      stats_(component_),
-      sink_log_(LogLevel::kError, component_) {
+      stats_(component_) {
   for (std::size_t i = 0; i < plan_.requests.size(); ++i) words_[i].resize(plan_.requests[i].count);
 }
 
@@ -316,8 +315,14 @@ void ModbusAdapter::submit(std::vector<Reading> readings, std::vector<std::size_
                     std::to_string(count) + " reading(s) of one poll", submitted.error().message);
       return;
     case adapters::IngestError::kFailed:
+      stats_.reject(RejectReason::kCommitFailed, count,
+                    std::to_string(count) + " reading(s) of one poll lost",
+                    submitted.error().message);
+      return;
     case adapters::IngestError::kStopping:
-      sink_log_.log(std::to_string(count) + " reading(s) not stored: " + submitted.error().message);
+      stats_.reject(RejectReason::kStopping, count,
+                    std::to_string(count) + " reading(s) of one poll lost",
+                    submitted.error().message);
       return;
   }
 }

@@ -65,7 +65,8 @@ class ModbusAdapter final : public adapters::Adapter {
   // or the last failure.
   adapters::AdapterHealth health() const override;
   // messages_received: Modbus responses; readings_received: readings the sink took; rejected:
-  // failures by reason, readings not finite (bad_number) or refused by a full buffer.
+  // failures by reason, readings not finite (bad_number), refused by a full buffer, or lost
+  // because the sink failed or the gateway stopped (commit_failed, stopping).
   adapters::AdapterCounters counters() const override;
 
  private:
@@ -103,7 +104,6 @@ class ModbusAdapter final : public adapters::Adapter {
   std::vector<bool> answered_;                     // per request: whether the last poll got it
 
   adapters::AdapterStats stats_;
-  RateLimitedLog sink_log_;
 
   mutable std::mutex mutex_;  // guards what follows
   std::condition_variable wake_;

@@ -244,9 +244,12 @@ void UdpAdapter::receive_loop() {
         stats_.reject(RejectReason::kBufferFull, count, {}, submitted.error().message);
         break;
       case adapters::IngestError::kFailed:
+        stats_.reject(RejectReason::kCommitFailed, count,
+                      std::to_string(count) + " reading(s) lost", submitted.error().message);
+        break;
       case adapters::IngestError::kStopping:
-        sink_log_.log(std::to_string(count) +
-                      " reading(s) not stored: " + submitted.error().message);
+        stats_.reject(RejectReason::kStopping, count, std::to_string(count) + " reading(s) lost",
+                      submitted.error().message);
         break;
     }
   }

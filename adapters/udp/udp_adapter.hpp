@@ -12,7 +12,9 @@
 // Each line stands alone: a bad line is rejected with its reason (counted per line and logged
 // at a limited rate); the good lines of the same datagram are kept.
 //
-// Counters: messages_received counts datagrams, readings_received readings handed to the sink.
+// Counters: messages_received counts datagrams, readings_received readings handed to the sink;
+// readings the sink could not take are rejects (commit_failed, stopping), and the gateway
+// records them in the buffer's dropped_by_reason too (gateway/daemon/loss_recording_sink.hpp).
 //
 // Threads: one receive thread ("udp-receive") reads up to kBatch datagrams per system call
 // (recvmmsg) and submits their readings as one batch.

@@ -33,6 +33,7 @@ namespace sensorgate::gateway {
 class AlertDispatcher;
 class HealthWatch;
 class IngestPipeline;
+class LossRecordingSink;
 class RulesStage;
 
 enum class GatewayError {
@@ -93,6 +94,8 @@ class Gateway {
   std::unique_ptr<AlertDispatcher> dispatcher_;
   std::unique_ptr<RulesStage> rules_stage_;
   std::unique_ptr<IngestPipeline> ingest_;
+  // What the adapters submit to: ingest_, recording what they lose in the buffer.
+  std::unique_ptr<LossRecordingSink> sink_;
   bool forwarder_started_ = false;
   bool stopped_ = false;
 };
