@@ -1,8 +1,5 @@
 #include "gateway/daemon/gateway.hpp"
 
-#include <signal.h>
-#include <unistd.h>
-
 #include "adapters/adapter_types.hpp"
 #include "buffer/quarantine.hpp"
 #include "core/log.hpp"
@@ -98,9 +95,10 @@ Result<std::unique_ptr<Gateway>, GatewayError> Gateway::create(config::Config co
   gateway->buffer_ = std::move(opened).value();
 
   kafka::ForwarderOptions options = forwarder_options(cfg);
-  // Fenced by another process with the same gateway.id: the daemon's signal loop stops the
-  // gateway as for SIGTERM, and stop() exits 1 with the forwarder's reason.
-  options.on_fatal = [](const std::string&) { ::kill(::getpid(), SIGTERM); };
+  // Fenced by another process with the same gateway.id: the daemon's loop stops the gateway.
+  options.on_fatal = [request = &gateway->stop_request_](const std::string& reason) {
+    request->request(reason);
+  };
   auto forwarder = kafka::Forwarder::create(std::move(options), *gateway->buffer_);
   if (!forwarder.ok()) {
     const bool config_error = forwarder.error().code == kafka::ForwarderError::kInvalidProperty ||
