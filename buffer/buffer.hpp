@@ -38,11 +38,18 @@ enum class BufferError {
 
 enum class OnFull { kDropOldest, kReject };
 
-// Why readings were dropped; the label is what dropped_by_reason and the logs call it.
+// Why records were dropped (readings, and alert events, which are records of the alerts
+// topic); the label is what dropped_by_reason and the logs call it.
 enum class DropReason {
   kCap,                 // "cap": on_full=drop_oldest made room at buffer.max_bytes
   kNotCommittedAtStop,  // "not_committed_at_stop": acknowledged, queued, and the stop deadline
                         // passed before any commit could take them (disk full or failing)
+  kCommitFailed,        // "commit_failed": taken from a source that cannot resend them (MQTT
+                        // acknowledged, UDP, a Modbus poll), then the commit failed
+  kStopping,            // "stopping": taken from such a source while the gateway stopped
+  kAlertQueueFull,      // "alert_queue_full": alert events raised while the alert queue was full
+  kAlertAfterStop,      // "alert_after_stop": alert events raised after the alerts had stopped
+  kAlertStoreFailed,    // "alert_store_failed": alert events the buffer could not store
 };
 const char* drop_reason_label(DropReason reason);
 
@@ -225,7 +232,8 @@ class Buffer {
   virtual void close() = 0;
 
   // The writer thread's heartbeat (gateway/daemon/watchdog.hpp): beaten every round of its loop, at
-  // least every Heartbeat::kMaxIdle while idle; it stops after close().
+  // least every Heartbeat::kMaxIdle while idle; it stops after close(), and once a transaction
+  // that could not be rolled back made the writer fail closed (every write then fails with kIo).
   virtual const Heartbeat& writer_heartbeat() const = 0;
 
   // The durability the writer's connection runs with, as SQLite reports it (PRAGMA synchronous

@@ -104,6 +104,16 @@ const char* drop_reason_label(DropReason reason) {
       return "cap";
     case DropReason::kNotCommittedAtStop:
       return "not_committed_at_stop";
+    case DropReason::kCommitFailed:
+      return "commit_failed";
+    case DropReason::kStopping:
+      return "stopping";
+    case DropReason::kAlertQueueFull:
+      return "alert_queue_full";
+    case DropReason::kAlertAfterStop:
+      return "alert_after_stop";
+    case DropReason::kAlertStoreFailed:
+      return "alert_store_failed";
   }
   return "cap";
 }
@@ -326,6 +336,10 @@ void SqliteBuffer::commit_and_wait(Waiter& waiter,
     waiter.failure = closed_error();
     return;
   }
+  if (failed_closed_) {
+    waiter.failure = *failed_closed_;
+    return;
+  }
   const auto now = std::chrono::steady_clock::now();
   const auto arrived =
       received_at == std::chrono::steady_clock::time_point{} ? now : std::min(received_at, now);
@@ -357,6 +371,7 @@ Status<BufferError> SqliteBuffer::sync() {
   Waiter waiter;
   std::unique_lock lock(mutex_);
   if (closing_) return closed_error();
+  if (failed_closed_) return *failed_closed_;
   waiters_.push_back(&waiter);
   commit_at_once_ = true;
   work_queued_.notify_one();
@@ -386,6 +401,7 @@ Status<BufferError> SqliteBuffer::mark_delivered(std::span<const std::int64_t> s
   }
   std::lock_guard lock(mutex_);
   if (closing_) return closed_error();
+  if (failed_closed_) return *failed_closed_;
   if (!has_work()) first_queued_at_ = std::chrono::steady_clock::now();
   delivered_.insert(delivered_.end(), known.begin(), known.end());
   delivered_unknown_.insert(delivered_unknown_.end(), unknown.begin(), unknown.end());
@@ -405,6 +421,7 @@ Status<BufferError> SqliteBuffer::dead_letter(std::int64_t seq, const std::strin
   }
   std::lock_guard lock(mutex_);
   if (closing_) return closed_error();
+  if (failed_closed_) return *failed_closed_;
   if (!has_work()) first_queued_at_ = std::chrono::steady_clock::now();
   dead_letters_.push_back(DeadLetterRequest{seq, error, now_ns()});
   queued_rows_ += 1;
@@ -516,7 +533,9 @@ bool SqliteBuffer::has_work() const {
 void SqliteBuffer::run_writer() {
   std::unique_lock lock(mutex_);
   for (;;) {
-    writer_heartbeat_.beat();
+    // Failed closed, the writer still answers every waiter but no longer vouches for itself:
+    // the watchdog sees a stale writer and systemd restarts the gateway.
+    if (!failed_closed_) writer_heartbeat_.beat();
     if (!has_work()) {
       if (closing_) break;
       if (dirty_since_maintenance_) {
@@ -579,6 +598,10 @@ void SqliteBuffer::run_writer() {
 template <class Apply>
 Status<BufferError> SqliteBuffer::run_transaction(Apply&& apply, int& code) {
   code = SQLITE_OK;
+  if (failed_closed_) {
+    code = SQLITE_ERROR;
+    return *failed_closed_;
+  }
   Deltas deltas;
   Status<BufferError> status = writer_db_->exec("BEGIN IMMEDIATE");
   if (status.ok()) status = apply(deltas);
@@ -586,7 +609,19 @@ Status<BufferError> SqliteBuffer::run_transaction(Apply&& apply, int& code) {
   if (status.ok()) status = writer_db_->exec("COMMIT");
   if (!status.ok()) {
     code = sqlite3_extended_errcode(writer_db_->handle());
-    (void)writer_db_->exec("ROLLBACK");
+    // A failed BEGIN leaves no transaction to roll back. One that cannot be rolled back would
+    // leave this connection inside it, and the next group's BEGIN would fail or, worse, its
+    // COMMIT would store what this one half did: the writer fails closed instead.
+    if (sqlite3_get_autocommit(writer_db_->handle()) == 0) {
+      const Status<BufferError> rolled_back = writer_db_->exec("ROLLBACK");
+      if (!rolled_back.ok() || sqlite3_get_autocommit(writer_db_->handle()) == 0) {
+        fail_closed(status.error().message, rolled_back.ok()
+                                                ? "the connection is still in the transaction"
+                                                : rolled_back.error().message);
+        code = SQLITE_ERROR;
+        status = *failed_closed_;
+      }
+    }
     for (const auto& [id, name] : names_added_) {
       topic_ids_.erase(name);
       device_ids_.erase(name);
@@ -600,6 +635,16 @@ Status<BufferError> SqliteBuffer::run_transaction(Apply&& apply, int& code) {
   return status;
 }
 
+void SqliteBuffer::fail_closed(const std::string& failure, const std::string& rollback_failure) {
+  auto error = make_error(BufferError::kIo,
+                          "the buffer writer stopped, nothing more is stored until sensorgate "
+                          "restarts: a failed transaction (" +
+                              failure + ") could not be rolled back (" + rollback_failure + ")");
+  log_error(kComponent, error.message);
+  std::lock_guard lock(mutex_);
+  failed_closed_ = std::move(error);
+}
+
 void SqliteBuffer::fail_appends(Group& group, const Error<BufferError>& error) {
   for (Waiter* waiter : group.waiters) {
     if (waiter->records.empty() && waiter->dropped == 0) continue;
@@ -610,6 +655,14 @@ void SqliteBuffer::fail_appends(Group& group, const Error<BufferError>& error) {
 }
 
 void SqliteBuffer::commit_group(Group& group) {
+  if (failed_closed_) {
+    // Queued deliveries are let go as at close: their rows stay pending in the file.
+    for (Waiter* waiter : group.waiters) waiter->failure = *failed_closed_;
+    group.delivered.clear();
+    group.delivered_unknown.clear();
+    group.dead_letters.clear();
+    return;
+  }
   if (broken_ && !quarantine_and_restart("")) {
     const auto error = broken_error();
     for (Waiter* waiter : group.waiters) waiter->failure = error;
@@ -1112,7 +1165,7 @@ Error<BufferError> SqliteBuffer::broken_error() const {
 
 void SqliteBuffer::maintain_when_idle(int step_pages) {
   dirty_since_maintenance_ = false;
-  if (writer_db_ == nullptr) return;  // broken_: no file
+  if (writer_db_ == nullptr || failed_closed_) return;  // broken_: no file; failed closed
   // Give back the pages of delivered rows so the file shrinks with the backlog, then cut the
   // WAL back to zero: nothing pins it while the writer is idle.
   for (int round = 0; round < 1000; ++round) {

@@ -12,6 +12,10 @@
 // Corruption found at run time (SQLITE_CORRUPT on either connection): the writer moves the
 // file aside (quarantine.hpp), starts a fresh buffer at the same path with seqs above the old
 // ones, and commits the group again there.
+// A failed transaction that cannot be rolled back (ROLLBACK fails, or the connection stays in
+// the transaction) fails closed: the writer stops writing, every waiting and later append,
+// sync and delivery fails with that reason, and the writer heartbeat stops, so the watchdog
+// restarts the gateway (reopening the file lets SQLite discard the half-done transaction).
 #pragma once
 
 #include <condition_variable>
@@ -131,6 +135,8 @@ class SqliteBuffer final : public Buffer {
   Status<BufferError> run_transaction(Apply&& apply, int& code);
   Status<BufferError> apply_deletes(Group& group, Deltas& deltas);
   Status<BufferError> apply_appends(Group& group, Deltas& deltas);
+  // Logs and enters the failed-closed state (see the class comment); writer thread only.
+  void fail_closed(const std::string& failure, const std::string& rollback_failure);
   // Fails every waiter of `group` that stores something (appends, alerts, drop counts).
   void fail_appends(Group& group, const Error<BufferError>& error);
   // Disk full: reserve handling and making space (see the class comment).
@@ -182,6 +188,8 @@ class SqliteBuffer final : public Buffer {
   std::chrono::steady_clock::time_point first_queued_at_{};
   bool closing_ = false;
   bool closed_ = false;
+  // Set once by the writer (fail_closed), which alone writes it and so may read it unlocked.
+  std::optional<Error<BufferError>> failed_closed_;
   std::mutex close_mutex_;  // close() may race with the destructor's close()
   std::thread writer_thread_;
   Heartbeat writer_heartbeat_{"buffer writer"};

@@ -28,7 +28,7 @@ std::string without_key_prefix(const std::string& message, const std::string& ke
 
 // Each property on its own, so that every bad one is reported, not only the first.
 void check_each_property(const config::Config& config, std::vector<config::Diagnostic>& out) {
-  const kafka::ProducerSettings all = forwarder_options(config).producer;
+  const kafka::ProducerSettings all = kafka::producer_settings_of(forwarder_options(config));
   auto check_one = [&](const std::string& key_path, kafka::ProducerSettings alone) {
     if (const auto built = kafka::build_producer_config(alone); !built.ok()) {
       out.push_back(
@@ -52,7 +52,7 @@ void check_each_property(const config::Config& config, std::vector<config::Diagn
 // Settings that are fine alone may still not go together (max.in.flight above 5 with
 // idempotence): librdkafka judges those only when it creates the client.
 void check_whole_producer(const config::Config& config, std::vector<config::Diagnostic>& out) {
-  kafka::ProducerSettings settings = forwarder_options(config).producer;
+  kafka::ProducerSettings settings = kafka::producer_settings_of(forwarder_options(config));
   settings.brokers.clear();  // connect nowhere
   auto built = kafka::build_producer_config(settings);
   if (!built.ok()) return;  // reported per property

@@ -89,10 +89,8 @@ HttpAdapter::HttpAdapter(std::string name, HttpSettings settings, const Clock& c
       component_("http[" + name_ + "]"),
       settings_(std::move(settings)),
       clock_(clock),
-      sink_log_(LogLevel::kError, component_) {
-  for (auto& log : reject_logs_)
-    log = std::make_unique<RateLimitedLog>(LogLevel::kWarning, component_);
-}
+      stats_(component_),
+      sink_log_(LogLevel::kError, component_) {}
 
 HttpAdapter::~HttpAdapter() {
   stop(1s);
@@ -200,14 +198,7 @@ adapters::AdapterHealth HttpAdapter::health() const {
 }
 
 adapters::AdapterCounters HttpAdapter::counters() const {
-  adapters::AdapterCounters out;
-  out.messages_received = requests_.load(std::memory_order_relaxed);
-  out.readings_received = readings_received_.load(std::memory_order_relaxed);
-  for (std::size_t i = 0; i < adapters::kRejectReasonCount; ++i) {
-    const std::uint64_t count = rejected_[i].load(std::memory_order_relaxed);
-    if (count > 0) out.rejected[static_cast<RejectReason>(i)] = count;
-  }
-  return out;
+  return stats_.snapshot();
 }
 
 bool HttpAdapter::authorized(const httplib::Request& request) const {
@@ -226,9 +217,9 @@ void HttpAdapter::handle_post(const httplib::Request& request, httplib::Response
     answer_and_close(response, 404, error_json("no such path: " + request.path));
     return;
   }
-  requests_.fetch_add(1, std::memory_order_relaxed);
+  stats_.count_message();
   if (!authorized(request)) {
-    reject(RejectReason::kUnauthorized, 1, "request from " + request.remote_addr);
+    stats_.reject(RejectReason::kUnauthorized, 1, {}, "request from " + request.remote_addr);
     response.set_header("WWW-Authenticate", "Bearer");
     answer_and_close(response, 401, error_json("missing or wrong bearer token"));
     return;
@@ -241,7 +232,7 @@ void HttpAdapter::handle_post(const httplib::Request& request, httplib::Response
   const std::string too_large = "body larger than max_body " + format_size(settings_.max_body);
   if (request.template get_header_value<std::uint64_t>("Content-Length") >
       settings_.max_body.count) {
-    reject(RejectReason::kTooLarge, 1, too_large);
+    stats_.reject(RejectReason::kTooLarge, 1, {}, too_large);
     answer_and_close(response, 413, error_json(too_large));
     return;
   }
@@ -275,7 +266,7 @@ void HttpAdapter::handle_post(const httplib::Request& request, httplib::Response
     return dropped <= settings_.max_body.count;
   });
   if (over_limit) {
-    reject(RejectReason::kTooLarge, 1, too_large);
+    stats_.reject(RejectReason::kTooLarge, 1, {}, too_large);
     if (complete) {
       answer(response, 413, error_json(too_large));
     } else {
@@ -294,9 +285,10 @@ void HttpAdapter::handle_post(const httplib::Request& request, httplib::Response
   ParsedBody parsed = parse_body(body, options);
   if (parsed.error_count > 0) {
     for (const auto& [reason, count] : parsed.by_reason) {
-      reject(reason, count,
-             std::to_string(parsed.error_count) + " bad item(s) in a request to " + request.path +
-                 (parsed.errors.empty() ? "" : ", first: " + parsed.errors.front().message));
+      stats_.reject(reason, count, {},
+                    std::to_string(parsed.error_count) + " bad item(s) in a request to " +
+                        request.path +
+                        (parsed.errors.empty() ? "" : ", first: " + parsed.errors.front().message));
     }
     answer(response, 400, errors_json(parsed, options.format));
     return;
@@ -309,13 +301,13 @@ void HttpAdapter::handle_post(const httplib::Request& request, httplib::Response
   const Status<adapters::IngestError> committed =
       sink_->submit_and_wait(std::move(parsed.readings));
   if (committed.ok()) {
-    readings_received_.fetch_add(count, std::memory_order_relaxed);
+    stats_.count_readings(count);
     answer(response, 202, "{\"accepted\":" + std::to_string(count) + "}");
     return;
   }
   switch (committed.error().code) {
     case adapters::IngestError::kFull:
-      reject(RejectReason::kBufferFull, count, committed.error().message);
+      stats_.reject(RejectReason::kBufferFull, count, {}, committed.error().message);
       response.set_header("Retry-After", std::string(kRetryAfterSeconds));
       answer(response, 503, error_json("the buffer is full: " + committed.error().message));
       return;
@@ -329,13 +321,6 @@ void HttpAdapter::handle_post(const httplib::Request& request, httplib::Response
              error_json("the readings could not be stored: " + committed.error().message));
       return;
   }
-}
-
-void HttpAdapter::reject(RejectReason reason, std::uint64_t count, std::string_view message) {
-  const auto index = static_cast<std::size_t>(reason);
-  rejected_[index].fetch_add(count, std::memory_order_relaxed);
-  reject_logs_[index]->log("rejected (" + std::string(adapters::reject_reason_name(reason)) +
-                           "): " + std::string(message));
 }
 
 void HttpAdapter::set_health(bool up, std::string detail) {

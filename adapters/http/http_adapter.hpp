@@ -33,7 +33,6 @@
 // a silent client holds a worker for at most that long per read.
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -43,6 +42,7 @@
 #include <thread>
 
 #include "adapters/adapter.hpp"
+#include "adapters/adapter_stats.hpp"
 #include "adapters/http/settings.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
@@ -86,7 +86,6 @@ class HttpAdapter final : public adapters::Adapter {
   void handle_post(const httplib::Request& request, httplib::Response& response,
                    const httplib::ContentReader& reader);
   bool authorized(const httplib::Request& request) const;
-  void reject(adapters::RejectReason reason, std::uint64_t count, std::string_view message);
   void set_health(bool up, std::string detail);
 
   const std::string name_;
@@ -97,10 +96,7 @@ class HttpAdapter final : public adapters::Adapter {
 
   std::atomic<bool> stopping_{false};
   std::atomic<bool> listen_returned_{false};
-  std::atomic<std::uint64_t> requests_{0};
-  std::atomic<std::uint64_t> readings_received_{0};
-  std::array<std::atomic<std::uint64_t>, adapters::kRejectReasonCount> rejected_{};
-  std::array<std::unique_ptr<RateLimitedLog>, adapters::kRejectReasonCount> reject_logs_;
+  adapters::AdapterStats stats_;
   RateLimitedLog sink_log_;
 
   mutable std::mutex mutex_;  // guards what follows

@@ -105,10 +105,8 @@ ModbusAdapter::ModbusAdapter(std::string name, ModbusSettings settings, const Cl
       change_filter_(rules_of(settings_)),
       words_(plan_.requests.size()),
       answered_(plan_.requests.size(), false),
-      sink_log_(LogLevel::kError, component_) {
+      stats_(component_) {
   for (std::size_t i = 0; i < plan_.requests.size(); ++i) words_[i].resize(plan_.requests[i].count);
-  for (auto& log : failure_logs_)
-    log = std::make_unique<RateLimitedLog>(LogLevel::kWarning, component_);
 }
 
 ModbusAdapter::~ModbusAdapter() {
@@ -165,14 +163,7 @@ adapters::AdapterHealth ModbusAdapter::health() const {
 }
 
 adapters::AdapterCounters ModbusAdapter::counters() const {
-  adapters::AdapterCounters out;
-  out.messages_received = responses_.load(std::memory_order_relaxed);
-  out.readings_received = readings_received_.load(std::memory_order_relaxed);
-  for (std::size_t i = 0; i < kReasonCount; ++i) {
-    const std::uint64_t count = rejected_[i].load(std::memory_order_relaxed);
-    if (count > 0) out.rejected[static_cast<RejectReason>(i)] = count;
-  }
-  return out;
+  return stats_.snapshot();
 }
 
 void ModbusAdapter::poll_loop() {
@@ -260,7 +251,7 @@ ModbusAdapter::PollOutcome ModbusAdapter::poll_once() {
   for (std::size_t i = 0; i < plan_.requests.size(); ++i) {
     answered_[i] = read_request(i);
     if (answered_[i]) {
-      responses_.fetch_add(1, std::memory_order_relaxed);
+      stats_.count_message();
       continue;
     }
     const int error = errno;
@@ -274,7 +265,7 @@ ModbusAdapter::PollOutcome ModbusAdapter::poll_once() {
                      "+" + std::to_string(request.count) + " of " + device_ + ": " +
                      modbus_strerror(error));
     if (!is_exception(reason)) return PollOutcome::kConnectionLost;
-    responses_.fetch_add(1, std::memory_order_relaxed);  // an exception is an answer too
+    stats_.count_message();  // an exception is an answer too
     any_exception = true;
   }
 
@@ -314,28 +305,30 @@ void ModbusAdapter::submit(std::vector<Reading> readings, std::vector<std::size_
   // Blocks while the ingest queue is full; the next poll waits meanwhile.
   const Status<adapters::IngestError> submitted = sink_->submit(std::move(readings));
   if (submitted.ok()) {
-    readings_received_.fetch_add(count, std::memory_order_relaxed);
+    stats_.count_readings(count);
     for (std::size_t i = 0; i < count; ++i) change_filter_.emitted(indexes[i], values[i], ts_ns);
     return;
   }
   switch (submitted.error().code) {
     case adapters::IngestError::kFull:
-      rejected_[static_cast<std::size_t>(RejectReason::kBufferFull)].fetch_add(
-          count, std::memory_order_relaxed);
-      failure_logs_[static_cast<std::size_t>(RejectReason::kBufferFull)]->log(
-          std::to_string(count) + " reading(s) of one poll refused: " + submitted.error().message);
+      stats_.reject(RejectReason::kBufferFull, count,
+                    std::to_string(count) + " reading(s) of one poll", submitted.error().message);
       return;
     case adapters::IngestError::kFailed:
+      stats_.reject(RejectReason::kCommitFailed, count,
+                    std::to_string(count) + " reading(s) of one poll lost",
+                    submitted.error().message);
+      return;
     case adapters::IngestError::kStopping:
-      sink_log_.log(std::to_string(count) + " reading(s) not stored: " + submitted.error().message);
+      stats_.reject(RejectReason::kStopping, count,
+                    std::to_string(count) + " reading(s) of one poll lost",
+                    submitted.error().message);
       return;
   }
 }
 
 void ModbusAdapter::fail(RejectReason reason, const std::string& message) {
-  const auto index = static_cast<std::size_t>(reason);
-  rejected_[index].fetch_add(1, std::memory_order_relaxed);
-  failure_logs_[index]->log(std::string(adapters::reject_reason_name(reason)) + ": " + message);
+  stats_.reject(reason, 1, {}, message);
   if (!is_exception(reason) && reason != RejectReason::kBadNumber) set_health(false, message);
 }
 

@@ -18,8 +18,6 @@
 // Acknowledgement: Modbus has none; a reading is lost only if the gateway dies before commit.
 #pragma once
 
-#include <array>
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -30,6 +28,7 @@
 #include <vector>
 
 #include "adapters/adapter.hpp"
+#include "adapters/adapter_stats.hpp"
 #include "adapters/modbus/change_filter.hpp"
 #include "adapters/modbus/decode.hpp"
 #include "adapters/modbus/request_plan.hpp"
@@ -66,13 +65,11 @@ class ModbusAdapter final : public adapters::Adapter {
   // or the last failure.
   adapters::AdapterHealth health() const override;
   // messages_received: Modbus responses; readings_received: readings the sink took; rejected:
-  // failures by reason, readings not finite (bad_number) or refused by a full buffer.
+  // failures by reason, readings not finite (bad_number), refused by a full buffer, or lost
+  // because the sink failed or the gateway stopped (commit_failed, stopping).
   adapters::AdapterCounters counters() const override;
 
  private:
-  static constexpr std::size_t kReasonCount =
-      static_cast<std::size_t>(adapters::RejectReason::kModbusException) + 1;
-
   struct ContextFree {
     void operator()(_modbus* context) const;
   };
@@ -106,11 +103,7 @@ class ModbusAdapter final : public adapters::Adapter {
   std::vector<std::vector<std::uint16_t>> words_;  // per request: the last answer
   std::vector<bool> answered_;                     // per request: whether the last poll got it
 
-  std::atomic<std::uint64_t> responses_{0};
-  std::atomic<std::uint64_t> readings_received_{0};
-  std::array<std::atomic<std::uint64_t>, kReasonCount> rejected_{};
-  std::array<std::unique_ptr<RateLimitedLog>, kReasonCount> failure_logs_;
-  RateLimitedLog sink_log_;
+  adapters::AdapterStats stats_;
 
   mutable std::mutex mutex_;  // guards what follows
   std::condition_variable wake_;

@@ -67,12 +67,9 @@ MqttAdapter::MqttAdapter(std::string name, MqttSettings settings, const Clock& c
       max_ack_wait_(max_ack_wait_for(settings_.keepalive)),
       clock_(clock),
       crash_on_(test_crash_text()),
+      stats_(component_),
       withheld_log_(LogLevel::kWarning, component_),
-      publish_listener_(std::make_unique<PublishListener>(nagle_, component_)) {
-  for (std::size_t i = 0; i < kReasonCount; ++i) {
-    reject_logs_[i] = std::make_unique<RateLimitedLog>(LogLevel::kWarning, component_);
-  }
-}
+      publish_listener_(std::make_unique<PublishListener>(nagle_, component_)) {}
 
 MqttAdapter::~MqttAdapter() {
   stop(1s);
@@ -183,14 +180,7 @@ adapters::AdapterHealth MqttAdapter::health() const {
 }
 
 adapters::AdapterCounters MqttAdapter::counters() const {
-  adapters::AdapterCounters out;
-  out.messages_received = messages_received_.load(std::memory_order_relaxed);
-  out.readings_received = readings_received_.load(std::memory_order_relaxed);
-  for (std::size_t i = 0; i < kReasonCount; ++i) {
-    const std::uint64_t count = rejected_[i].load(std::memory_order_relaxed);
-    if (count > 0) out.rejected[static_cast<RejectReason>(i)] = count;
-  }
-  return out;
+  return stats_.snapshot();
 }
 
 Status<PublishError> MqttAdapter::publish(const std::string& topic, std::string_view payload,
@@ -236,7 +226,7 @@ Status<adapters::ReloadError> MqttAdapter::reload(const config::AdapterConfig& f
 }
 
 void MqttAdapter::on_message(const ::mqtt::message& message) {
-  messages_received_.fetch_add(1, std::memory_order_relaxed);
+  stats_.count_message();
   const std::string& topic = message.get_topic();
   const ::mqtt::binary_ref& payload_ref = message.get_payload_ref();
   const std::string_view payload =
@@ -281,7 +271,7 @@ void MqttAdapter::process(const std::string& topic, std::string_view payload, in
   // Blocks while the ingest queue is full: the backpressure that slows the broker down.
   Status<adapters::IngestError> submitted = sink_->submit(std::move(readings).value());
   if (submitted.ok()) {
-    readings_received_.fetch_add(count, std::memory_order_relaxed);
+    stats_.count_readings(count);
     return;
   }
   count_lost(topic, count, submitted.error());
@@ -292,7 +282,7 @@ void MqttAdapter::commit_before_ack(const std::string& topic, std::vector<Readin
   Status<adapters::IngestError> committed =
       sink_->submit_and_wait_retrying(std::move(readings), max_ack_wait_);
   if (committed.ok()) {
-    readings_received_.fetch_add(count, std::memory_order_relaxed);
+    stats_.count_readings(count);
     return;  // Paho sends the PUBACK (PUBREC) when the callback returns
   }
   // Returning acknowledges the message, so the connection goes first: Paho's acknowledgement
@@ -338,10 +328,7 @@ void MqttAdapter::count_lost(std::string_view topic, std::size_t count,
 }
 
 void MqttAdapter::reject(RejectReason reason, std::string_view topic, std::string_view message) {
-  const auto index = static_cast<std::size_t>(reason);
-  rejected_[index].fetch_add(1, std::memory_order_relaxed);
-  reject_logs_[index]->log("rejected (" + std::string(adapters::reject_reason_name(reason)) +
-                           ") message on " + std::string(topic) + ": " + std::string(message));
+  stats_.reject(reason, 1, "message on " + std::string(topic), message);
 }
 
 void MqttAdapter::on_connection_lost(const std::string& cause) {

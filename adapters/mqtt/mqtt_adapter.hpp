@@ -32,7 +32,6 @@
 // reconnect_max.
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -45,6 +44,7 @@
 #include <thread>
 
 #include "adapters/adapter.hpp"
+#include "adapters/adapter_stats.hpp"
 #include "adapters/mqtt/mapping.hpp"
 #include "adapters/mqtt/nagle_switch.hpp"
 #include "adapters/mqtt/poison_guard.hpp"
@@ -115,8 +115,6 @@ class MqttAdapter final : public adapters::Adapter,
   Status<PublishError> publish(const std::string& topic, std::string_view payload, int qos = 1);
 
  private:
-  static constexpr std::size_t kReasonCount = adapters::kRejectReasonCount;
-
   void on_message(const ::mqtt::message& message);
   // Maps and hands over one message; on_message brackets it with the PoisonGuard.
   void process(const std::string& topic, std::string_view payload, int qos);
@@ -155,10 +153,7 @@ class MqttAdapter final : public adapters::Adapter,
   std::optional<PoisonGuard> poison_guard_;  // opened by start() when inflight_file is set
   const std::string crash_on_;               // the test hook's text; empty: off
 
-  std::atomic<std::uint64_t> messages_received_{0};
-  std::atomic<std::uint64_t> readings_received_{0};
-  std::array<std::atomic<std::uint64_t>, kReasonCount> rejected_{};
-  std::array<std::unique_ptr<RateLimitedLog>, kReasonCount> reject_logs_;
+  adapters::AdapterStats stats_;
   RateLimitedLog withheld_log_;
 
   mutable std::mutex mutex_;  // guards what follows

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <limits>
@@ -68,10 +69,8 @@ UdpAdapter::UdpAdapter(std::string name, UdpSettings settings, const Clock& cloc
       component_("udp[" + name_ + "]"),
       settings_(std::move(settings)),
       clock_(clock),
-      sink_log_(LogLevel::kError, component_) {
-  for (auto& log : reject_logs_)
-    log = std::make_unique<RateLimitedLog>(LogLevel::kWarning, component_);
-}
+      stats_(component_),
+      sink_log_(LogLevel::kError, component_) {}
 
 UdpAdapter::~UdpAdapter() {
   stop(1s);
@@ -158,14 +157,7 @@ adapters::AdapterHealth UdpAdapter::health() const {
 }
 
 adapters::AdapterCounters UdpAdapter::counters() const {
-  adapters::AdapterCounters out;
-  out.messages_received = datagrams_.load(std::memory_order_relaxed);
-  out.readings_received = readings_received_.load(std::memory_order_relaxed);
-  for (std::size_t i = 0; i < adapters::kRejectReasonCount; ++i) {
-    const std::uint64_t count = rejected_[i].load(std::memory_order_relaxed);
-    if (count > 0) out.rejected[static_cast<RejectReason>(i)] = count;
-  }
-  return out;
+  return stats_.snapshot();
 }
 
 void UdpAdapter::receive_loop() {
@@ -214,26 +206,28 @@ void UdpAdapter::receive_loop() {
     readings.clear();
     for (int i = 0; i < received; ++i) {
       const msghdr& header = messages[i].msg_hdr;
-      datagrams_.fetch_add(1, std::memory_order_relaxed);
+      stats_.count_message();
       if (const auto drops = drops_of(header); drops && *drops != drops_seen) {
         const std::uint32_t lost = *drops - drops_seen;  // unsigned: survives the wrap at 2^32
         drops_seen = *drops;
-        reject(RejectReason::kKernelDrop, lost,
-               std::to_string(lost) +
-                   " datagram(s) dropped by the kernel: the receive buffer was full");
+        stats_.reject(RejectReason::kKernelDrop, lost, {},
+                      std::to_string(lost) +
+                          " datagram(s) dropped by the kernel: the receive buffer was full");
       }
       const std::string peer = peer_of(peers[i]);
       if ((header.msg_flags & MSG_TRUNC) != 0) {
-        reject(RejectReason::kTooLarge, 1,
-               "datagram from " + peer + " larger than " + std::to_string(kMaxDatagram) + " bytes");
+        stats_.reject(
+            RejectReason::kTooLarge, 1, {},
+            "datagram from " + peer + " larger than " + std::to_string(kMaxDatagram) + " bytes");
         continue;
       }
       const std::string_view text(buffers.data() + static_cast<std::size_t>(i) * kMaxDatagram,
                                   messages[i].msg_len);
       (void)formats::append_influx_lines(
           text, options, readings, [&](std::size_t line, RejectReason reason, std::string message) {
-            reject(reason, 1,
-                   "datagram from " + peer + ", line " + std::to_string(line) + ": " + message);
+            stats_.reject(
+                reason, 1, {},
+                "datagram from " + peer + ", line " + std::to_string(line) + ": " + message);
           });
     }
     if (readings.empty()) continue;
@@ -242,27 +236,23 @@ void UdpAdapter::receive_loop() {
     const Status<adapters::IngestError> submitted = sink_->submit(std::move(readings));
     readings = {};
     if (submitted.ok()) {
-      readings_received_.fetch_add(count, std::memory_order_relaxed);
+      stats_.count_readings(count);
       continue;
     }
     switch (submitted.error().code) {
       case adapters::IngestError::kFull:
-        reject(RejectReason::kBufferFull, count, submitted.error().message);
+        stats_.reject(RejectReason::kBufferFull, count, {}, submitted.error().message);
         break;
       case adapters::IngestError::kFailed:
+        stats_.reject(RejectReason::kCommitFailed, count,
+                      std::to_string(count) + " reading(s) lost", submitted.error().message);
+        break;
       case adapters::IngestError::kStopping:
-        sink_log_.log(std::to_string(count) +
-                      " reading(s) not stored: " + submitted.error().message);
+        stats_.reject(RejectReason::kStopping, count, std::to_string(count) + " reading(s) lost",
+                      submitted.error().message);
         break;
     }
   }
-}
-
-void UdpAdapter::reject(RejectReason reason, std::uint64_t count, std::string_view message) {
-  const auto index = static_cast<std::size_t>(reason);
-  rejected_[index].fetch_add(count, std::memory_order_relaxed);
-  reject_logs_[index]->log("rejected (" + std::string(adapters::reject_reason_name(reason)) +
-                           "): " + std::string(message));
 }
 
 void UdpAdapter::set_health(bool up, std::string detail) {

@@ -12,13 +12,14 @@
 // Each line stands alone: a bad line is rejected with its reason (counted per line and logged
 // at a limited rate); the good lines of the same datagram are kept.
 //
-// Counters: messages_received counts datagrams, readings_received readings handed to the sink.
+// Counters: messages_received counts datagrams, readings_received readings handed to the sink;
+// readings the sink could not take are rejects (commit_failed, stopping), and the gateway
+// records them in the buffer's dropped_by_reason too (gateway/daemon/loss_recording_sink.hpp).
 //
 // Threads: one receive thread ("udp-receive") reads up to kBatch datagrams per system call
 // (recvmmsg) and submits their readings as one batch.
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -28,6 +29,7 @@
 #include <thread>
 
 #include "adapters/adapter.hpp"
+#include "adapters/adapter_stats.hpp"
 #include "adapters/udp/settings.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
@@ -61,7 +63,6 @@ class UdpAdapter final : public adapters::Adapter {
 
  private:
   void receive_loop();
-  void reject(adapters::RejectReason reason, std::uint64_t count, std::string_view message);
   void set_health(bool up, std::string detail);
 
   const std::string name_;
@@ -73,10 +74,7 @@ class UdpAdapter final : public adapters::Adapter {
   int socket_ = -1;
   int wake_ = -1;  // eventfd that stop() signals
   std::atomic<bool> stopping_{false};
-  std::atomic<std::uint64_t> datagrams_{0};
-  std::atomic<std::uint64_t> readings_received_{0};
-  std::array<std::atomic<std::uint64_t>, adapters::kRejectReasonCount> rejected_{};
-  std::array<std::unique_ptr<RateLimitedLog>, adapters::kRejectReasonCount> reject_logs_;
+  adapters::AdapterStats stats_;
   RateLimitedLog sink_log_;
 
   mutable std::mutex mutex_;  // guards what follows

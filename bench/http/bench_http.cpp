@@ -26,36 +26,18 @@
 
 #include "adapters/http/http_adapter.hpp"
 #include "adapters/http/reading_body.hpp"
-#include "bench/support/child_phase.hpp"
+#include "bench/support/ingest_phase.hpp"
 #include "buffer/buffer.hpp"
 #include "core/clock.hpp"
-#include "gateway/daemon/ingest.hpp"
 #include "tests/support/ports.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-// The adapter alone: a sink that counts what it is handed and commits nothing.
-class CountingSink final : public sensorgate::adapters::ReadingSink {
- public:
-  sensorgate::Status<sensorgate::adapters::IngestError> submit_and_wait(
-      std::vector<sensorgate::Reading> readings) override {
-    count_ += readings.size();
-    return {};
-  }
-  sensorgate::Status<sensorgate::adapters::IngestError> submit(
-      std::vector<sensorgate::Reading> readings) override {
-    return submit_and_wait(std::move(readings));
-  }
-  std::uint64_t count() const { return count_.load(); }
-
- private:
-  std::atomic<std::uint64_t> count_{0};
-};
+using sensorgate::bench::IngestTarget;
+using sensorgate::bench::measure;
 using sensorgate::bench::PhaseFigures;
-using sensorgate::bench::process_cpu_seconds;
+using sensorgate::bench::print_phase;
 using sensorgate::bench::run_in_child;
 
 constexpr int kConnections = 4;
@@ -126,11 +108,7 @@ bool bare_server(const std::vector<std::string>& bodies, PhaseFigures& figures) 
   });
   if (!server.bind_to_port("127.0.0.1", port)) return false;
   std::thread listener([&] { server.listen_after_bind(); });
-  const double cpu_start = process_cpu_seconds();
-  const auto start = Clock::now();
-  const bool ok = post_all(port, bodies);
-  figures.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  figures.cpu_seconds = process_cpu_seconds() - cpu_start;
+  const bool ok = measure(figures, [&] { return post_all(port, bodies); });
   server.stop();
   listener.join();
   return ok;
@@ -141,43 +119,25 @@ bool bare_server(const std::vector<std::string>& bodies, PhaseFigures& figures) 
 bool gateway(const std::filesystem::path& dir, const std::vector<std::string>& bodies,
              std::uint64_t readings, std::optional<std::chrono::milliseconds> commit_interval,
              PhaseFigures& figures) {
-  std::unique_ptr<sensorgate::buffer::Buffer> buffer;
-  std::unique_ptr<sensorgate::gateway::IngestPipeline> ingest;
-  CountingSink counting;
+  std::optional<sensorgate::buffer::Options> options;
   if (commit_interval) {
-    sensorgate::buffer::Options options;  // the gateway's defaults but the commit interval
-    options.path = dir / ("http-" + std::to_string(commit_interval->count()) + "ms.db");
-    options.commit_interval = *commit_interval;
-    auto opened = sensorgate::buffer::Buffer::open(options);
-    if (!opened) return false;
-    buffer = std::move(*opened);
-    ingest = std::make_unique<sensorgate::gateway::IngestPipeline>(*buffer, "sensors.readings");
+    options.emplace();  // the gateway's defaults but the commit interval
+    options->path = dir / ("http-" + std::to_string(commit_interval->count()) + "ms.db");
+    options->commit_interval = *commit_interval;
   }
-  sensorgate::adapters::ReadingSink& sink =
-      ingest ? static_cast<sensorgate::adapters::ReadingSink&>(*ingest) : counting;
+  const auto target = IngestTarget::create(options);
+  if (!target) return false;
   sensorgate::SystemClock clock;
   sensorgate::http::HttpSettings settings;
   const std::uint16_t port = sensorgate::testing::free_tcp_port();
   settings.listen = "127.0.0.1:" + std::to_string(port);
   settings.workers = kWorkers;
   sensorgate::http::HttpAdapter adapter("bench", settings, clock);
-  if (!adapter.start(sink).ok()) return false;
-  const double cpu_start = process_cpu_seconds();
-  const auto start = Clock::now();
-  const bool ok = post_all(port, bodies);
-  figures.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  figures.cpu_seconds = process_cpu_seconds() - cpu_start;
+  if (!adapter.start(target->sink()).ok()) return false;
+  const bool ok = measure(figures, [&] { return post_all(port, bodies); });
   adapter.stop(std::chrono::seconds(2));
-  if (!ingest) return ok && counting.count() == readings;
-  ingest->stop(std::chrono::seconds(5));
-  return ok && ingest->counters().committed == readings;
-}
-
-void print_phase(const char* what, std::uint64_t readings, const PhaseFigures& figures) {
-  std::printf("%-36s %9.0f readings/s  %5.2f us CPU/reading  peak RSS %6.1f MiB\n", what,
-              static_cast<double>(readings) / figures.seconds,
-              figures.cpu_seconds * 1e6 / static_cast<double>(readings),
-              static_cast<double>(figures.peak_rss_kib) / 1024);
+  target->stop();
+  return ok && target->taken() == readings;
 }
 
 }  // namespace

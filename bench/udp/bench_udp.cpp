@@ -29,10 +29,9 @@
 
 #include "adapters/formats/influx_batch.hpp"
 #include "adapters/udp/udp_adapter.hpp"
-#include "bench/support/child_phase.hpp"
+#include "bench/support/ingest_phase.hpp"
 #include "buffer/buffer.hpp"
 #include "core/clock.hpp"
-#include "gateway/daemon/ingest.hpp"
 #include "tests/support/ports.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -40,25 +39,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The adapter alone: a sink that counts what it is handed and commits nothing.
-class CountingSink final : public sensorgate::adapters::ReadingSink {
- public:
-  sensorgate::Status<sensorgate::adapters::IngestError> submit_and_wait(
-      std::vector<sensorgate::Reading> readings) override {
-    count_ += readings.size();
-    return {};
-  }
-  sensorgate::Status<sensorgate::adapters::IngestError> submit(
-      std::vector<sensorgate::Reading> readings) override {
-    return submit_and_wait(std::move(readings));
-  }
-  std::uint64_t count() const { return count_.load(); }
-
- private:
-  std::atomic<std::uint64_t> count_{0};
-};
+using sensorgate::bench::IngestTarget;
+using sensorgate::bench::measure;
 using sensorgate::bench::PhaseFigures;
-using sensorgate::bench::process_cpu_seconds;
+using sensorgate::bench::print_phase;
 using sensorgate::bench::run_in_child;
 
 constexpr int kLinesPerDatagram = 20;
@@ -129,28 +113,28 @@ bool socket_reader(const std::vector<std::string>& datagrams, std::uint64_t read
   std::atomic<std::uint64_t> received{0};
   std::atomic<std::uint64_t> parsed{0};
   std::atomic<std::uint64_t> bad{0};
-  const double cpu_start = process_cpu_seconds();
-  const auto start = Clock::now();
-  std::thread reader([&] {
-    std::vector<char> buffer(65'536);
-    sensorgate::formats::LineReadingOptions options;
-    std::vector<sensorgate::Reading> out;
-    while (parsed.load() + bad.load() < readings) {
-      const ssize_t got = ::recv(fd, buffer.data(), buffer.size(), 0);
-      if (got <= 0) return;
-      received.fetch_add(1);
-      options.receive_ts_ns = sensorgate::SystemClock().now_ns();
-      out.clear();
-      bad += sensorgate::formats::append_influx_lines(
-          std::string_view(buffer.data(), static_cast<std::size_t>(got)), options, out,
-          [](std::size_t, sensorgate::adapters::RejectReason, std::string) {});
-      parsed += out.size();
-    }
+  bool sent = false;
+  (void)measure(figures, [&] {
+    std::thread reader([&] {
+      std::vector<char> buffer(65'536);
+      sensorgate::formats::LineReadingOptions options;
+      std::vector<sensorgate::Reading> out;
+      while (parsed.load() + bad.load() < readings) {
+        const ssize_t got = ::recv(fd, buffer.data(), buffer.size(), 0);
+        if (got <= 0) return;
+        received.fetch_add(1);
+        options.receive_ts_ns = sensorgate::SystemClock().now_ns();
+        out.clear();
+        bad += sensorgate::formats::append_influx_lines(
+            std::string_view(buffer.data(), static_cast<std::size_t>(got)), options, out,
+            [](std::size_t, sensorgate::adapters::RejectReason, std::string) {});
+        parsed += out.size();
+      }
+    });
+    sent = send_all(port, datagrams, [&] { return received.load(); });
+    reader.join();
+    return sent;
   });
-  const bool sent = send_all(port, datagrams, [&] { return received.load(); });
-  reader.join();
-  figures.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  figures.cpu_seconds = process_cpu_seconds() - cpu_start;
   ::close(fd);
   return sent && parsed == readings && bad == 0;
 }
@@ -159,50 +143,32 @@ bool socket_reader(const std::vector<std::string>& datagrams, std::uint64_t read
 // the adapter hands its readings to a CountingSink instead (no commit).
 bool gateway(const std::filesystem::path& dir, const std::vector<std::string>& datagrams,
              std::uint64_t readings, bool commit, PhaseFigures& figures) {
-  std::unique_ptr<sensorgate::buffer::Buffer> buffer;
-  std::unique_ptr<sensorgate::gateway::IngestPipeline> ingest;
-  CountingSink counting;
+  std::optional<sensorgate::buffer::Options> options;
   if (commit) {
-    sensorgate::buffer::Options options;  // the gateway's defaults: 10 ms group commits
-    options.path = dir / "udp.db";
-    auto opened = sensorgate::buffer::Buffer::open(options);
-    if (!opened) return false;
-    buffer = std::move(*opened);
-    ingest = std::make_unique<sensorgate::gateway::IngestPipeline>(*buffer, "sensors.readings");
+    options.emplace();  // the gateway's defaults: 10 ms group commits
+    options->path = dir / "udp.db";
   }
-  sensorgate::adapters::ReadingSink& sink =
-      ingest ? static_cast<sensorgate::adapters::ReadingSink&>(*ingest) : counting;
-  const auto done = [&] {
-    return ingest ? ingest->counters().committed >= readings : counting.count() >= readings;
-  };
+  const auto target = IngestTarget::create(options);
+  if (!target) return false;
   sensorgate::SystemClock clock;
   sensorgate::udp::UdpSettings settings;
   const std::uint16_t port = sensorgate::testing::free_udp_port();
   settings.listen = "127.0.0.1:" + std::to_string(port);
   sensorgate::udp::UdpAdapter adapter("bench", settings, clock);
-  if (!adapter.start(sink).ok()) return false;
-  const double cpu_start = process_cpu_seconds();
-  const auto start = Clock::now();
-  const bool sent = send_all(port, datagrams, [&] { return adapter.counters().messages_received; });
-  const bool all = sent && wait_for(done);
-  figures.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  figures.cpu_seconds = process_cpu_seconds() - cpu_start;
+  if (!adapter.start(target->sink()).ok()) return false;
+  const bool all = measure(figures, [&] {
+    return send_all(port, datagrams, [&] { return adapter.counters().messages_received; }) &&
+           wait_for([&] { return target->taken() >= readings; });
+  });
   adapter.stop(std::chrono::seconds(2));
-  if (ingest) ingest->stop(std::chrono::seconds(5));
+  target->stop();
   const auto counters = adapter.counters();
   if (!counters.rejected.empty()) {
     std::fprintf(stderr, "bench_udp: the gateway rejected readings (%zu reasons)\n",
                  counters.rejected.size());
     return false;
   }
-  return all && (ingest ? ingest->counters().committed : counting.count()) == readings;
-}
-
-void print_phase(const char* what, std::uint64_t readings, const PhaseFigures& figures) {
-  std::printf("%-36s %9.0f readings/s  %5.2f us CPU/reading  peak RSS %6.1f MiB\n", what,
-              static_cast<double>(readings) / figures.seconds,
-              figures.cpu_seconds * 1e6 / static_cast<double>(readings),
-              static_cast<double>(figures.peak_rss_kib) / 1024);
+  return all && target->taken() == readings;
 }
 
 }  // namespace

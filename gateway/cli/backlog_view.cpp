@@ -30,6 +30,16 @@ const std::vector<buffer::GroupStats>* groups_of(const buffer::BacklogStats& sta
   return nullptr;
 }
 
+// "2 (cap 1, commit_failed 1)": the total, then each reason that dropped something.
+std::string describe_dropped(const buffer::BacklogStats& stats) {
+  std::string reasons;
+  for (const auto& [reason, rows] : stats.dropped_by_reason) {
+    if (rows == 0) continue;
+    reasons += (reasons.empty() ? "" : ", ") + reason + " " + std::to_string(rows);
+  }
+  return std::to_string(stats.dropped_total) + (reasons.empty() ? "" : " (" + reasons + ")");
+}
+
 }  // namespace
 
 std::string render_backlog_table(const buffer::BacklogStats& stats, BacklogGrouping grouping,
@@ -46,7 +56,7 @@ std::string render_backlog_table(const buffer::BacklogStats& stats, BacklogGroup
                              " ago)"});
   summary.add_row({"newest", empty ? "-" : format_rfc3339(stats.newest_ts_ns)});
   summary.add_row({"delivered", std::to_string(stats.delivered_total)});
-  summary.add_row({"dropped", std::to_string(stats.dropped_total)});
+  summary.add_row({"dropped", describe_dropped(stats)});
   summary.add_row({"dead-lettered", std::to_string(stats.dead_letter_total)});
   summary.add_row({"database", format_bytes(Bytes{stats.db_bytes})});
   std::string out = summary.render(/*with_header=*/false);
@@ -89,6 +99,9 @@ std::string render_backlog_json(const buffer::BacklogStats& stats, BacklogGroupi
       empty ? nlohmann::ordered_json() : nlohmann::ordered_json(format_rfc3339(stats.newest_ts_ns));
   json["delivered_total"] = stats.delivered_total;
   json["dropped_total"] = stats.dropped_total;
+  json["dropped_by_reason"] = nlohmann::ordered_json::object();
+  for (const auto& [reason, rows] : stats.dropped_by_reason)
+    json["dropped_by_reason"][reason] = rows;
   json["dead_letter_total"] = stats.dead_letter_total;
   json["db_bytes"] = stats.db_bytes;
   if (const auto* groups = groups_of(stats, grouping)) {

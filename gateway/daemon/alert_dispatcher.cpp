@@ -33,16 +33,19 @@ AlertDispatcher::~AlertDispatcher() {
 
 void AlertDispatcher::dispatch(std::vector<rules::AlertEvent> events) {
   if (events.empty()) return;
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   if (stopping_) {
     losses_.after_stop += events.size();
     loss_log_.log(std::to_string(events.size()) + " alert event(s) raised after stop are lost (" +
                   std::to_string(losses_.after_stop) + " in all)");
+    lock.unlock();
+    record({{buffer::DropReason::kAlertAfterStop, events.size()}});
     return;
   }
   for (auto& event : events) {
     if (queue_.size() >= max_queued_) {
       ++losses_.queue_full;
+      lose(buffer::DropReason::kAlertQueueFull, 1);
       loss_log_.log("alert " + event.rule + " on " + event.device +
                     " is lost: " + std::to_string(max_queued_) + " alert events wait already (" +
                     std::to_string(losses_.queue_full) + " lost in all)");
@@ -64,13 +67,48 @@ void AlertDispatcher::stop() {
     stopping_ = true;
     queued_.notify_one();
   }
-  if (thread_.joinable()) thread_.join();
+  if (!thread_.joinable()) return;
+  thread_.join();
+  std::map<buffer::DropReason, std::uint64_t> left;
+  {
+    std::lock_guard lock(mutex_);
+    left.swap(unrecorded_);
+  }
+  record(left);
+}
+
+void AlertDispatcher::lose(buffer::DropReason reason, std::uint64_t count) {
+  unrecorded_[reason] += count;
+  record_due_ = true;
+  queued_.notify_one();
+}
+
+void AlertDispatcher::record(const std::map<buffer::DropReason, std::uint64_t>& losses) {
+  for (const auto& [reason, count] : losses) {
+    if (count == 0) continue;
+    if (const auto recorded = buffer_.record_dropped(count, reason); !recorded.ok()) {
+      loss_log_.log("cannot count " + std::to_string(count) + " lost alert event(s) (" +
+                    buffer::drop_reason_label(reason) +
+                    ") in dropped_total yet: " + recorded.error().message);
+      std::lock_guard lock(mutex_);
+      unrecorded_[reason] += count;
+    }
+  }
 }
 
 void AlertDispatcher::run() {
   std::unique_lock lock(mutex_);
   for (;;) {
-    queued_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    queued_.wait(lock, [&] { return stopping_ || !queue_.empty() || record_due_; });
+    if (record_due_) {
+      record_due_ = false;
+      std::map<buffer::DropReason, std::uint64_t> losses;
+      losses.swap(unrecorded_);
+      lock.unlock();
+      record(losses);
+      lock.lock();
+      continue;
+    }
     if (queue_.empty()) return;
     const rules::AlertEvent event = std::move(queue_.front());
     queue_.pop_front();
@@ -100,6 +138,7 @@ void AlertDispatcher::handle(const rules::AlertEvent& event) {
     {
       std::lock_guard lock(mutex_);
       lost = ++losses_.store_failed;
+      lose(buffer::DropReason::kAlertStoreFailed, 1);
     }
     loss_log_.log("alert " + event.rule + " on " + event.device + " is lost, it could not be " +
                   "stored: " + stored.error().message + " (" + std::to_string(lost) +

@@ -4,12 +4,16 @@
 // the alerts table and buffered for kafka.alerts_topic keyed by device, in one commit.
 // dispatch() only queues, so the ingest path never waits on I/O; the queue is bounded, and an
 // event that finds it full, arrives after stop() or cannot be stored is counted as lost with its
-// reason and logged (rate-limited). Thread-safe.
+// reason, logged (rate-limited) and recorded in the buffer's dropped_by_reason
+// (alert_queue_full, alert_after_stop, alert_store_failed), which `sensorgate backlog` shows.
+// The alerts thread records them; what the buffer cannot record yet is tried again with the next
+// loss and at stop(). Thread-safe.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -42,7 +46,8 @@ class AlertDispatcher {
 
   void dispatch(std::vector<rules::AlertEvent> events);
 
-  // Handles what is queued, then ends the thread. Later events are counted in after_stop.
+  // Handles what is queued, records the losses not yet recorded, then ends the thread. Later
+  // events are counted in after_stop and recorded at once (dispatch() then waits for a commit).
   void stop();
 
   AlertLosses losses() const;
@@ -50,6 +55,10 @@ class AlertDispatcher {
  private:
   void run();
   void handle(const rules::AlertEvent& event);
+  // Counts `count` lost events for the alerts thread to record; called with mutex_ held.
+  void lose(buffer::DropReason reason, std::uint64_t count);
+  // Records `losses` in the buffer; what it cannot record goes back to unrecorded_.
+  void record(const std::map<buffer::DropReason, std::uint64_t>& losses);
 
   buffer::Buffer& buffer_;
   const std::string alerts_topic_;
@@ -62,6 +71,8 @@ class AlertDispatcher {
   std::deque<rules::AlertEvent> queue_;
   bool stopping_ = false;
   AlertLosses losses_;
+  std::map<buffer::DropReason, std::uint64_t> unrecorded_;  // lost, not yet in the buffer
+  bool record_due_ = false;                                 // a loss came since the last try
   std::thread thread_;
 };
 

@@ -1,6 +1,9 @@
 #include "gateway/daemon/daemon.hpp"
 
+#include <poll.h>
 #include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <iostream>
@@ -33,6 +36,26 @@ int exit_code_of(GatewayError error) {
       return kExitRuntime;
   }
   return kExitRuntime;
+}
+
+// Waits up to `timeout` for one of `signals` (blocked in this thread) or for `stop` to be
+// requested; returns the signal, or 0 for a timeout or a stop request. `signal_fd` is a
+// signalfd for `signals`, or -1 (then sigtimedwait alone, and the request is seen by the caller
+// at the next round).
+int wait_for_signal(int signal_fd, const sigset_t& signals, const StopRequest& stop,
+                    std::chrono::milliseconds timeout) {
+  if (signal_fd < 0) {
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
+    const timespec wait{seconds.count(), 0};
+    const int signal = sigtimedwait(&signals, nullptr, &wait);
+    return signal < 0 ? 0 : signal;
+  }
+  pollfd waits[2] = {{signal_fd, POLLIN, 0}, {stop.fd(), POLLIN, 0}};
+  if (::poll(waits, stop.fd() < 0 ? 1 : 2, static_cast<int>(timeout.count())) <= 0) return 0;
+  if ((waits[0].revents & POLLIN) == 0) return 0;
+  signalfd_siginfo info{};
+  if (::read(signal_fd, &info, sizeof info) != static_cast<ssize_t>(sizeof info)) return 0;
+  return static_cast<int>(info.ssi_signo);
 }
 
 }  // namespace
@@ -75,9 +98,13 @@ int run_daemon(const std::filesystem::path& config_file) {
   notifier.ready("running");
 
   const auto watchdog_interval = notifier.watchdog_interval();
+  const int signal_fd = ::signalfd(-1, &signals, SFD_CLOEXEC);
   for (;;) {
-    const timespec timeout{std::chrono::duration_cast<std::chrono::seconds>(kTick).count(), 0};
-    const int signal = sigtimedwait(&signals, nullptr, &timeout);
+    const int signal = wait_for_signal(signal_fd, signals, gateway.stop_request(), kTick);
+    if (const auto reason = gateway.stop_request().reason()) {
+      log_info(kComponent, "stopping: " + *reason);
+      break;
+    }
     if (signal == SIGTERM || signal == SIGINT) {
       log_info(kComponent, std::string(signal == SIGTERM ? "SIGTERM" : "SIGINT") + ": stopping");
       break;
@@ -88,6 +115,7 @@ int run_daemon(const std::filesystem::path& config_file) {
     if (watchdog_interval && gateway.alive(*watchdog_interval)) notifier.watchdog();
   }
 
+  if (signal_fd >= 0) ::close(signal_fd);
   notifier.stopping();
   return gateway.stop() == 0 ? kExitOk : kExitRuntime;
 }

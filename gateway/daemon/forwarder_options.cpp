@@ -17,7 +17,6 @@ kafka::ForwarderOptions forwarder_options(const config::Config& config) {
   options.transaction_interval =
       std::chrono::duration_cast<std::chrono::milliseconds>(config.kafka.transaction_interval);
   options.progress_topic = config.kafka.progress_topic;
-  options.producer.transactional_id = kafka::transactional_id_of(options);
   return options;
 }
 

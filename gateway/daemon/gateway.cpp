@@ -1,8 +1,5 @@
 #include "gateway/daemon/gateway.hpp"
 
-#include <signal.h>
-#include <unistd.h>
-
 #include "adapters/adapter_types.hpp"
 #include "buffer/quarantine.hpp"
 #include "core/log.hpp"
@@ -12,6 +9,7 @@
 #include "gateway/daemon/forwarder_options.hpp"
 #include "gateway/daemon/health_watch.hpp"
 #include "gateway/daemon/ingest.hpp"
+#include "gateway/daemon/loss_recording_sink.hpp"
 #include "gateway/daemon/rules_stage.hpp"
 #include "gateway/daemon/watchdog.hpp"
 #include "gateway/kafka/forwarder.hpp"
@@ -97,9 +95,10 @@ Result<std::unique_ptr<Gateway>, GatewayError> Gateway::create(config::Config co
   gateway->buffer_ = std::move(opened).value();
 
   kafka::ForwarderOptions options = forwarder_options(cfg);
-  // Fenced by another process with the same gateway.id: the daemon's signal loop stops the
-  // gateway as for SIGTERM, and stop() exits 1 with the forwarder's reason.
-  options.on_fatal = [](const std::string&) { ::kill(::getpid(), SIGTERM); };
+  // Fenced by another process with the same gateway.id: the daemon's loop stops the gateway.
+  options.on_fatal = [request = &gateway->stop_request_](const std::string& reason) {
+    request->request(reason);
+  };
   auto forwarder = kafka::Forwarder::create(std::move(options), *gateway->buffer_);
   if (!forwarder.ok()) {
     const bool config_error = forwarder.error().code == kafka::ForwarderError::kInvalidProperty ||
@@ -134,6 +133,7 @@ Result<std::unique_ptr<Gateway>, GatewayError> Gateway::create(config::Config co
   gateway->rules_stage_ = std::make_unique<RulesStage>(*gateway->engine_, *gateway->dispatcher_);
   gateway->ingest_ = std::make_unique<IngestPipeline>(*gateway->buffer_, cfg.kafka.topic,
                                                       gateway->rules_stage_.get());
+  gateway->sink_ = std::make_unique<LossRecordingSink>(*gateway->ingest_, *gateway->buffer_);
   return gateway;
 }
 
@@ -141,7 +141,7 @@ Status<GatewayError> Gateway::start() {
   forwarder_->start();
   forwarder_started_ = true;
   for (RunningAdapter& running : adapters_) {
-    if (const auto started = running.adapter->start(*ingest_); !started.ok()) {
+    if (const auto started = running.adapter->start(*sink_); !started.ok()) {
       return make_error(GatewayError::kConfig,
                         "adapter " + running.config.name + ": " + started.error().message);
     }
@@ -170,7 +170,10 @@ std::string Gateway::tick() {
   std::string status;
   if (const auto stats = buffer_->stats(); stats.ok()) {
     sample.pending_bytes = stats->pending_bytes;
-    sample.dropped_total = stats->dropped_total;
+    // buffer_full is about the cap; the other losses have their own log lines and counters.
+    const auto at_cap =
+        stats->dropped_by_reason.find(buffer::drop_reason_label(buffer::DropReason::kCap));
+    sample.dropped_total = at_cap == stats->dropped_by_reason.end() ? 0 : at_cap->second;
     status = std::to_string(stats->pending) + " readings pending";
   }
   sample.max_bytes = config_.buffer.max_bytes.count;

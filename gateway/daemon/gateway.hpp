@@ -20,6 +20,7 @@
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
+#include "gateway/daemon/stop_request.hpp"
 
 namespace sensorgate::kafka {
 class Forwarder;
@@ -33,6 +34,7 @@ namespace sensorgate::gateway {
 class AlertDispatcher;
 class HealthWatch;
 class IngestPipeline;
+class LossRecordingSink;
 class RulesStage;
 
 enum class GatewayError {
@@ -80,11 +82,17 @@ class Gateway {
   // The one-line start message: buffer, Kafka, adapters, rules.
   std::string describe() const;
 
+  // Requested by the gateway's own parts when it cannot go on (the forwarder was fenced by
+  // another process with the same gateway.id); the daemon's loop waits on it beside its signals
+  // and then calls stop(), which exits 1 with the forwarder's reason.
+  const StopRequest& stop_request() const { return stop_request_; }
+
  private:
   Gateway(config::Config config, const Clock& clock);
 
   const config::Config config_;
   const Clock& clock_;
+  StopRequest stop_request_;
   std::unique_ptr<buffer::Buffer> buffer_;
   std::unique_ptr<kafka::Forwarder> forwarder_;
   std::unique_ptr<rules::RulesEngine> engine_;
@@ -93,6 +101,8 @@ class Gateway {
   std::unique_ptr<AlertDispatcher> dispatcher_;
   std::unique_ptr<RulesStage> rules_stage_;
   std::unique_ptr<IngestPipeline> ingest_;
+  // What the adapters submit to: ingest_, recording what they lose in the buffer.
+  std::unique_ptr<LossRecordingSink> sink_;
   bool forwarder_started_ = false;
   bool stopped_ = false;
 };

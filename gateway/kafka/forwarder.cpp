@@ -58,13 +58,16 @@ void Forwarder::note_buffer_failure(const Status<buffer::BufferError>& status) {
   buffer_failure_log_.log("the buffer failed: " + status.error().message);
 }
 
-std::string transactional_id_of(const ForwarderOptions& options) {
-  return options.delivery == Delivery::kExactlyOnce ? "sensorgate-" + options.gateway_id : "";
+ProducerSettings producer_settings_of(const ForwarderOptions& options) {
+  ProducerSettings settings = options.producer;
+  settings.transactional_id =
+      options.delivery == Delivery::kExactlyOnce ? "sensorgate-" + options.gateway_id : "";
+  return settings;
 }
 
 Result<std::unique_ptr<Forwarder>, ForwarderError> Forwarder::create(ForwarderOptions options,
                                                                      buffer::Buffer& buffer) {
-  options.producer.transactional_id = transactional_id_of(options);
+  options.producer = producer_settings_of(options);
   auto conf = build_producer_config(options.producer);
   if (!conf) {
     switch (conf.error().code) {

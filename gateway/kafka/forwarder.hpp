@@ -85,9 +85,10 @@ struct ForwarderStats {
   std::int64_t down_since_ns = 0;
 };
 
-// The transactional.id of the producer `options` describe: "sensorgate-<gateway id>" with
-// exactly_once, empty (not transactional) otherwise.
-std::string transactional_id_of(const ForwarderOptions& options);
+// The producer settings a forwarder made from `options` runs with: options.producer with the
+// transactional.id its delivery needs, "sensorgate-<gateway id>" with exactly_once, empty (not
+// transactional) otherwise. The one place that sets it; the config check judges these too.
+ProducerSettings producer_settings_of(const ForwarderOptions& options);
 
 class Forwarder {
  public:

@@ -28,7 +28,7 @@ struct ProducerSettings {
   // kafka.secrets resolved: property -> value read from its file. Values never appear in errors.
   std::vector<std::pair<std::string, std::string>> secret_values;
   // Non-empty: a transactional producer with this transactional.id (kafka.delivery:
-  // exactly_once).
+  // exactly_once); kafka::producer_settings_of sets it from the delivery mode.
   std::string transactional_id;
 };
 

@@ -16,6 +16,7 @@ buffer::BacklogStats sample() {
   stats.newest_ts_ns = 1'700'011'520 * kSecond;
   stats.delivered_total = 5;
   stats.dropped_total = 2;
+  stats.dropped_by_reason = {{"cap", 1}, {"commit_failed", 1}};
   stats.dead_letter_total = 1;
   stats.db_bytes = 20 << 20;
   stats.by_device = {{"boiler-1", 1000, 12'000'000}, {"hall-10", 200, 900'000}};
@@ -31,7 +32,7 @@ TEST_CASE("the backlog table shows human sizes and the age of the oldest reading
         "oldest         2023-11-14T22:13:20.000Z (3h12m ago)\n"
         "newest         2023-11-15T01:25:20.000Z\n"
         "delivered      5\n"
-        "dropped        2\n"
+        "dropped        2 (cap 1, commit_failed 1)\n"
         "dead-lettered  1\n"
         "database       20.0 MiB\n"
         "\n"
@@ -47,7 +48,8 @@ TEST_CASE("an empty backlog shows dashes for times and null in JSON") {
   CHECK_THAT(text, Catch::EndsWith("nothing pending\n"));
   CHECK(render_backlog_json(empty, BacklogGrouping::kNone, 0) ==
         "{\"pending\":0,\"pending_bytes\":0,\"oldest_ts\":null,\"oldest_age_s\":0,"
-        "\"newest_ts\":null,\"delivered_total\":0,\"dropped_total\":0,\"dead_letter_total\":0,"
+        "\"newest_ts\":null,\"delivered_total\":0,\"dropped_total\":0,\"dropped_by_reason\":{},"
+        "\"dead_letter_total\":0,"
         "\"db_bytes\":0}\n");
 }
 
@@ -58,7 +60,8 @@ TEST_CASE("the backlog JSON keeps its keys in a stable order") {
         "{\"pending\":1200,\"pending_bytes\":12900000,"
         "\"oldest_ts\":\"2023-11-14T22:13:20.000Z\",\"oldest_age_s\":11520,"
         "\"newest_ts\":\"2023-11-15T01:25:20.000Z\",\"delivered_total\":5,"
-        "\"dropped_total\":2,\"dead_letter_total\":1,\"db_bytes\":20971520,"
+        "\"dropped_total\":2,\"dropped_by_reason\":{\"cap\":1,\"commit_failed\":1},"
+        "\"dead_letter_total\":1,\"db_bytes\":20971520,"
         "\"by_device\":[{\"name\":\"boiler-1\",\"pending\":1000,\"pending_bytes\":12000000},"
         "{\"name\":\"hall-10\",\"pending\":200,\"pending_bytes\":900000}]}\n");
 }

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "gateway/kafka/forwarder.hpp"
+#include "tests/gateway/kafka/real_topics.hpp"
 #include "tests/gateway/kafka/record_checks.hpp"
 #include "tests/kafka/real_cluster.hpp"
 #include "tests/support/kafka_consumer.hpp"
@@ -28,18 +29,7 @@ using testing::real_kafka;
 using testing::TempDir;
 using testing::wait_until;
 
-constexpr int kPartitions = 6;
-
-std::string unique(const std::string& name) {
-  return "real.eos." + name + "." + std::to_string(std::random_device{}());
-}
-
-std::string new_topic(const std::string& name,
-                      const std::map<std::string, std::string>& configs = {}) {
-  const std::string topic = unique(name);
-  real_kafka().create_topic(topic, kPartitions, configs);
-  return topic;
-}
+constexpr int kPartitions = kRealPartitions;
 
 ForwarderOptions exactly_once_options(const std::string& gateway, const std::string& progress) {
   ForwarderOptions options;
@@ -50,21 +40,6 @@ ForwarderOptions exactly_once_options(const std::string& gateway, const std::str
   options.transaction_rows = 2000;
   options.progress_topic = progress;
   return options;
-}
-
-std::unique_ptr<Forwarder> make_forwarder(ForwarderOptions options, buffer::Buffer& buffer) {
-  auto forwarder = Forwarder::create(std::move(options), buffer);
-  REQUIRE(forwarder.ok());
-  return std::move(forwarder.value());
-}
-
-void drain(buffer::Buffer& buffer, Forwarder& forwarder) {
-  REQUIRE(wait_until([&] { return pending(buffer) == 0; }, 90s));
-  REQUIRE(forwarder.stop(std::chrono::steady_clock::now() + 5s).ok());
-}
-
-std::vector<testing::ConsumedRecord> consume_all(const std::string& topic, std::size_t count) {
-  return testing::consume_topic(real_kafka().bootstrap(), topic, count, 60s, 1s);
 }
 
 // The value of the newest progress record of `gateway` (read_committed).
@@ -78,8 +53,8 @@ std::int64_t progress_of(const std::string& progress_topic, const std::string& g
 }
 
 TEST_CASE("exactly once: each reading is committed once, with the highest seq as progress") {
-  const std::string topic = new_topic("once");
-  const std::string progress = unique("progress");
+  const std::string topic = new_topic("eos.once");
+  const std::string progress = unique_name("eos.progress");
   TempDir dir;
   auto buffer = open_buffer(dir / "buffer.db");
   Expected expected;
@@ -97,8 +72,8 @@ TEST_CASE("exactly once: each reading is committed once, with the highest seq as
 }
 
 TEST_CASE("exactly once: kill -9 of the forwarder at random moments loses and repeats nothing") {
-  const std::string topic = new_topic("kill");
-  const std::string progress = unique("progress");
+  const std::string topic = new_topic("eos.kill");
+  const std::string progress = unique_name("eos.progress");
   const std::string gateway = "eos-kill";
   TempDir dir;
   const auto path = dir / "buffer.db";
@@ -148,7 +123,7 @@ TEST_CASE("exactly once: kill -9 of the forwarder at random moments loses and re
 
 TEST_CASE("exactly once: an aborted transaction is sent again and its rows appear once") {
   // A record the topic refuses fails its transaction: the rest of it is aborted and sent again.
-  const std::string topic = new_topic("abort", {{"max.message.bytes", "100000"}});
+  const std::string topic = new_topic("eos.abort", {{"max.message.bytes", "100000"}});
   TempDir dir;
   auto buffer = open_buffer(dir / "buffer.db");
   Expected expected;
@@ -156,7 +131,7 @@ TEST_CASE("exactly once: an aborted transaction is sent again and its rows appea
   Expected too_large;
   append_readings(*buffer, too_large, topic, 1, 1, 200, 150000);
   append_readings(*buffer, expected, topic, 5, 200, 201);
-  auto options = exactly_once_options("eos-abort", unique("progress"));
+  auto options = exactly_once_options("eos-abort", unique_name("eos.progress"));
   options.producer.properties = {{"batch.size", "50000"}};
   auto forwarder = make_forwarder(options, *buffer);
   forwarder->start();
@@ -168,12 +143,12 @@ TEST_CASE("exactly once: an aborted transaction is sent again and its rows appea
 }
 
 TEST_CASE("exactly once: the cluster restarted mid-transaction, every reading appears once") {
-  const std::string topic = new_topic("outage");
+  const std::string topic = new_topic("eos.outage");
   TempDir dir;
   auto buffer = open_buffer(dir / "buffer.db");
   Expected expected;
   append_readings(*buffer, expected, topic, 20, 100);
-  auto options = exactly_once_options("eos-outage", unique("progress"));
+  auto options = exactly_once_options("eos-outage", unique_name("eos.progress"));
   options.transaction_interval = 3s;  // the transaction is open when the cluster goes
   options.transaction_rows = 1000000;
   auto forwarder = make_forwarder(options, *buffer);
@@ -196,8 +171,8 @@ TEST_CASE("exactly once: the cluster restarted mid-transaction, every reading ap
 TEST_CASE(
     "exactly once: two gateway ids do not fence each other, and a second process with the "
     "same id stops the first with a clear error") {
-  const std::string topic = new_topic("fence");
-  const std::string progress = unique("progress");
+  const std::string topic = new_topic("eos.fence");
+  const std::string progress = unique_name("eos.progress");
   TempDir dir;
   auto first_buffer = open_buffer(dir / "first.db");
   auto other_buffer = open_buffer(dir / "other.db");

@@ -4,10 +4,10 @@
 // max.message.bytes, and a topic that does not exist. Faults a real broker cannot produce on
 // demand (injected error codes) stay in forwarder_test.cpp against the mock cluster.
 #include <catch2/catch.hpp>
-#include <random>
 #include <string>
 
 #include "gateway/kafka/forwarder.hpp"
+#include "tests/gateway/kafka/real_topics.hpp"
 #include "tests/gateway/kafka/record_checks.hpp"
 #include "tests/kafka/real_cluster.hpp"
 #include "tests/support/kafka_consumer.hpp"
@@ -23,16 +23,8 @@ using testing::real_kafka;
 using testing::TempDir;
 using testing::wait_until;
 
-constexpr int kPartitions = 6;
+constexpr int kPartitions = kRealPartitions;
 constexpr const char* kGateway = "edge-real";
-
-// Topics outlive a test on the shared cluster: each test makes its own.
-std::string new_topic(const std::string& name,
-                      const std::map<std::string, std::string>& configs = {}) {
-  const std::string topic = "real." + name + "." + std::to_string(std::random_device{}());
-  real_kafka().create_topic(topic, kPartitions, configs);
-  return topic;
-}
 
 ForwarderOptions options_for(const std::string& bootstrap) {
   ForwarderOptions options;
@@ -40,21 +32,6 @@ ForwarderOptions options_for(const std::string& bootstrap) {
   options.producer.brokers = bootstrap;
   options.max_in_flight = 5000;
   return options;
-}
-
-std::unique_ptr<Forwarder> make_forwarder(ForwarderOptions options, buffer::Buffer& buffer) {
-  auto forwarder = Forwarder::create(std::move(options), buffer);
-  REQUIRE(forwarder.ok());
-  return std::move(forwarder.value());
-}
-
-void drain(buffer::Buffer& buffer, Forwarder& forwarder) {
-  REQUIRE(wait_until([&] { return pending(buffer) == 0; }, 90s));
-  REQUIRE(forwarder.stop(std::chrono::steady_clock::now() + 5s).ok());
-}
-
-std::vector<testing::ConsumedRecord> consume_all(const std::string& topic, std::size_t count) {
-  return testing::consume_topic(real_kafka().bootstrap(), topic, count, 60s, 1s);
 }
 
 TEST_CASE("real kafka: every reading arrives once with key, headers, timestamp, Java partition") {
