@@ -307,6 +307,26 @@ TEST_CASE("a message with one bad value among good ones yields no readings at al
   CHECK(error.message == "field b is a JSON object, expected a number, boolean or string");
 }
 
+// Issue 11's poison message: dump() of the nested tag recursed 100,000 levels and overflowed the
+// stack (tests/fuzz/regressions/mqtt_mapping/ holds the payload for the fuzz target too).
+TEST_CASE("a payload nested deeper than kMaxJsonDepth is bad_json, not a stack overflow") {
+  const Mapping mapping = make_mapping({subscription("d/+")});
+  const auto nested = [](int levels) {
+    return R"({"metric":"m","value":1,"tags":{"x":)" + std::string(levels - 2, '[') +
+           std::string(levels - 2, ']') + "}}";
+  };
+  const auto poison = map_error(mapping, "d/x", nested(100'000));
+  CHECK(poison.code == RejectReason::kBadJson);
+  CHECK(poison.message == R"(payload "{"metric":"m","value":1,"tags":{"x":[[[["...)"
+                          " nests deeper than 32 levels");
+  const auto deepest = map_ok(mapping, "d/x", nested(kMaxJsonDepth));
+  REQUIRE(deepest.size() == 1);
+  CHECK(deepest[0].tags == Tags{{"x", std::string(30, '[') + std::string(30, ']')}});
+  // Brackets inside strings are text, not nesting.
+  CHECK(map_ok(mapping, "d/x", R"({"metric":"m","value":")" + std::string(100, '[') + R"("})")
+            .size() == 1);
+}
+
 TEST_CASE("creating a mapping fails on a bad filter or a template beyond its captures") {
   auto bad_filter = Mapping::create({subscription("a/#/b")});
   REQUIRE_FALSE(bad_filter.ok());
