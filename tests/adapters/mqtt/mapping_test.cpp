@@ -214,6 +214,15 @@ TEST_CASE("a line payload takes the device template when a point has no device t
   CHECK(readings[2].ts_ns == kReceiveNs);
 }
 
+// Issue 11 item 7, found again by tests/fuzz/influx_line_fuzz: these reached Kafka as records
+// that are not valid JSON.
+TEST_CASE("a line payload with invalid UTF-8 is bad_line, naming the line and column") {
+  const Mapping mapping = make_mapping({subscription("lines/+", PayloadFormat::kLine)});
+  const auto error = map_error(mapping, "lines/dev-a", "m v=1\nm,room=k\xff\xfe v=2\n");
+  CHECK(error.code == RejectReason::kBadLine);
+  CHECK(error.message == "line 2: column 9: not valid UTF-8");
+}
+
 TEST_CASE("the first subscription whose filter matches maps the message") {
   auto specific = subscription("a/special", PayloadFormat::kNumber);
   specific.device = "special";
