@@ -8,6 +8,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <sstream>
+
+#include <yaml-cpp/eventhandler.h>
 
 #include "config/rule_reach.hpp"
 #include "config/sections.hpp"
@@ -90,6 +93,62 @@ Diagnostic file_error(const std::filesystem::path& file, int line, int column,
   return diagnostic;
 }
 
+// The documents of a YAML text: how many, and where the second one's content begins.
+// yaml-cpp 0.7's own LoadAll never returns on a ',' outside a flow collection (",k: v"): its
+// parser stops advancing and yields the same empty document again and again, filling memory. A
+// document that starts where the previous one started is that stall; the loader reports it
+// instead of looping.
+class DocumentScan : public YAML::EventHandler {
+ public:
+  // Scans `text` to its end or to a stall. Throws YAML::Exception for a syntax error, as
+  // YAML::Load does.
+  explicit DocumentScan(const std::string& text) {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    while (!stalled_ && parser.HandleNextDocument(*this)) {
+    }
+  }
+  std::size_t count() const { return count_; }
+  bool stalled() const { return stalled_; }
+  const YAML::Mark& last_start() const { return last_start_; }
+  // The first node of the second document; null if there is none.
+  const YAML::Mark& second_content() const { return second_content_; }
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    stalled_ = count_ > 0 && last_start_.pos == mark.pos;
+    if (stalled_) return;
+    ++count_;
+    last_start_ = mark;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void node(const YAML::Mark& mark) {
+    if (count_ == 2 && second_content_.is_null()) second_content_ = mark;
+  }
+
+  std::size_t count_ = 0;
+  bool stalled_ = false;
+  YAML::Mark last_start_ = YAML::Mark::null_mark();
+  YAML::Mark second_content_ = YAML::Mark::null_mark();
+};
+
 }  // namespace
 
 KeyTable<Config> top_level_keys(std::span<const AdapterSyntax> types) {
@@ -125,28 +184,37 @@ std::string Diagnostic::to_string() const {
 LoadOutcome load_config_text(std::string_view yaml, const std::filesystem::path& name,
                              std::span<const AdapterSyntax> adapter_types) {
   LoadOutcome outcome;
-  std::vector<YAML::Node> documents;
+  // YAML counts a lone CR as a line break; yaml-cpp does not, and would read a file with
+  // CR-only line endings as one line.
+  const std::string text = normalize_line_breaks(yaml);
+  YAML::Node root;
   try {
-    // YAML counts a lone CR as a line break; yaml-cpp does not, and would read a file with
-    // CR-only line endings as one line.
-    documents = YAML::LoadAll(normalize_line_breaks(yaml));
+    const DocumentScan documents(text);
+    if (documents.stalled()) {
+      const YAML::Mark at = documents.last_start();
+      const char token = static_cast<std::size_t>(at.pos) < text.size() ? text[at.pos] : ',';
+      outcome.diagnostics.push_back(file_error(name, at.line + 1, at.column + 1,
+                                               std::string("invalid YAML: unexpected '") + token +
+                                                   "' outside a flow collection ([...] or {...})"));
+      return outcome;
+    }
+    if (documents.count() > 1) {
+      const YAML::Mark at = documents.second_content();
+      const int line = at.is_null() ? 0 : at.line + 1;
+      outcome.diagnostics.push_back(file_error(
+          name, line, line == 0 ? 0 : at.column + 1,
+          "the file holds " + std::to_string(documents.count()) +
+              " YAML documents; sensorgate reads one: remove the second" +
+              (line > 1 ? " (from the --- on line " + std::to_string(line - 1) + ")" : "")));
+      return outcome;
+    }
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     const int line = e.mark.is_null() ? 0 : e.mark.line + 1;
     outcome.diagnostics.push_back(
         file_error(name, line, line == 0 ? 0 : e.mark.column + 1, "invalid YAML: " + e.msg));
     return outcome;
   }
-  if (documents.size() > 1) {
-    const YAML::Mark at = documents[1].Mark();
-    const int line = at.is_null() ? 0 : at.line + 1;
-    outcome.diagnostics.push_back(file_error(
-        name, line, line == 0 ? 0 : at.column + 1,
-        "the file holds " + std::to_string(documents.size()) +
-            " YAML documents; sensorgate reads one: remove the second" +
-            (line > 1 ? " (from the --- on line " + std::to_string(line - 1) + ")" : "")));
-    return outcome;
-  }
-  const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
   Reader reader(name, std::filesystem::absolute(name).parent_path());
   Config config;
   config.source = name;

@@ -154,8 +154,20 @@ Result<std::int64_t, TimeParseError> parse_rfc3339(std::string_view text) {
   if (pos != text.size()) return malformed();
   const std::int64_t days =
       days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  const std::int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
-  return seconds * kNsPerSecond + fraction_ns;
+  std::int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
+  // Years 0000-9999 reach beyond int64 nanoseconds (1677-09-21 to 2262-04-11). Before 1970 the
+  // fraction is borrowed from the seconds first, so that the earliest instant still fits.
+  if (seconds < 0 && fraction_ns > 0) {
+    ++seconds;
+    fraction_ns -= kNsPerSecond;
+  }
+  std::int64_t ns = 0;
+  if (__builtin_mul_overflow(seconds, kNsPerSecond, &ns) ||
+      __builtin_add_overflow(ns, fraction_ns, &ns)) {
+    return make_error(TimeParseError::kOutOfRange,
+                      "'" + std::string(text) + "' is outside the years 1677 to 2262");
+  }
+  return ns;
 }
 
 }  // namespace sensorgate

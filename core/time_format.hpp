@@ -19,7 +19,9 @@ std::string format_rfc3339(std::int64_t ns_since_epoch);
 void append_rfc3339(std::string& out, std::int64_t ns_since_epoch);
 
 // Parses "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)"; 't', 'z' and a space for 'T' are
-// accepted too. Fractions beyond nanoseconds are truncated.
+// accepted too. Fractions beyond nanoseconds are truncated. Errors: kMalformed, kOutOfRange for a
+// field out of range or an instant that int64 nanoseconds cannot hold (before 1677-09-21 or after
+// 2262-04-11).
 Result<std::int64_t, TimeParseError> parse_rfc3339(std::string_view text);
 
 }  // namespace sensorgate

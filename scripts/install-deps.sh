@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything sensorgate needs to build, test and run its demo, from Debian 12 packages.
-# Idempotent and quiet: installs only what is missing and runs `apt-get update` at most once.
+# With --fuzz also what the fuzz preset needs. Idempotent and quiet: installs only what is missing
+# and runs `apt-get update` at most once.
 set -euo pipefail
 
 packages=(
@@ -12,6 +13,11 @@ packages=(
   default-jre-headless maven  # test-only: the real Apache Kafka tier (tests/kafka)
   curl
 )
+# --fuzz: also clang and its compiler-rt (libFuzzer and the sanitizer runtimes) for the fuzz
+# preset (tests/fuzz, scripts/fuzz.sh); the default build does not need them.
+if [ "${1:-}" = "--fuzz" ]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
 
 missing=()
 for package in "${packages[@]}"; do

@@ -1,7 +1,5 @@
 #include "adapters/formats/influx_batch.hpp"
 
-#include "core/utf8.hpp"
-
 namespace sensorgate::formats {
 
 std::size_t append_influx_lines(std::string_view text, const LineReadingOptions& options,
@@ -14,13 +12,6 @@ std::size_t append_influx_lines(std::string_view text, const LineReadingOptions&
     const std::string_view line = text.substr(0, newline);
     text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
     if (is_blank_or_comment(line)) continue;
-    // A reading's text ends up in JSON, which must be UTF-8.
-    if (const std::size_t invalid = first_invalid_utf8(line); invalid != line.size()) {
-      ++bad;
-      on_error(line_number, adapters::RejectReason::kBadLine,
-               "column " + std::to_string(invalid + 1) + ": not valid UTF-8");
-      continue;
-    }
     auto point = parse_influx_line(line);
     Status<adapters::RejectReason> appended =
         point.ok() ? append_point_readings(std::move(*point), options, out)

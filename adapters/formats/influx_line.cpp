@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "adapters/formats/epoch_time.hpp"
+#include "core/utf8.hpp"
 
 namespace sensorgate::formats {
 namespace {
@@ -171,6 +172,12 @@ bool is_blank_or_comment(std::string_view line) {
 }
 
 Result<LinePoint, RejectReason> parse_influx_line(std::string_view line) {
+  // Here rather than in each caller, so that every path from a line to a reading (MQTT, UDP,
+  // HTTP) refuses it alike: the reading's text ends up in JSON, which must be UTF-8.
+  if (const std::size_t invalid = first_invalid_utf8(line); invalid != line.size()) {
+    return make_error(RejectReason::kBadLine,
+                      "column " + std::to_string(invalid + 1) + ": not valid UTF-8");
+  }
   return LineParser(trim(line)).parse();
 }
 

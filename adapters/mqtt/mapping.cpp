@@ -68,6 +68,31 @@ const Json* lookup(const Json& node, const std::vector<std::string>& path) {
   return current->is_null() ? nullptr : current;
 }
 
+// True if `json` nests arrays and objects deeper than `limit` (brackets inside strings do not
+// count). Checked before parsing: nlohmann builds a tree of any depth, but dump() (of a nested
+// tag value) recurses once per level, and 100,000 levels overflowed the stack.
+bool nests_deeper_than(std::string_view json, int limit) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 // The start of a payload for messages: at most 40 bytes, control bytes as '?'.
 std::string snippet(std::string_view payload) {
   constexpr std::size_t kMax = 40;
@@ -268,6 +293,11 @@ Result<std::vector<Reading>, RejectReason> Mapping::map_line(const Context& cont
 }
 
 Result<std::vector<Reading>, RejectReason> Mapping::map_json(const Context& context) {
+  if (nests_deeper_than(context.payload, kMaxJsonDepth)) {
+    return make_error(RejectReason::kBadJson, "payload " + snippet(context.payload) +
+                                                  " nests deeper than " +
+                                                  std::to_string(kMaxJsonDepth) + " levels");
+  }
   const Json root = Json::parse(context.payload.begin(), context.payload.end(), nullptr,
                                 /*allow_exceptions=*/false);
   if (root.is_discarded()) {

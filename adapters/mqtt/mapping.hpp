@@ -17,6 +17,7 @@
 //       key, in payload order (the timestamp field excluded); none: missing_field.
 //   - Values: numbers, booleans and strings; objects and arrays are bad_number. A number beyond
 //     double's range (1e999) makes the payload invalid JSON (bad_json).
+//   - A payload nesting arrays and objects deeper than kMaxJsonDepth levels is bad_json.
 // payload: number — the whole payload is one decimal number (surrounding whitespace allowed);
 //   metric from the `metric` template, unit from `unit`, ts the receive time.
 // payload: line — influx line protocol, one or more lines (adapters/formats/influx_line.hpp);
@@ -52,6 +53,9 @@ enum class MappingError {
   kBadFilter,    // a subscription filter is not a valid MQTT filter
   kBadTemplate,  // a template uses a capture its filter does not have
 };
+
+// How deep a JSON payload may nest arrays and objects (the payload itself is level 1).
+inline constexpr int kMaxJsonDepth = 32;
 
 struct MappingOptions {
   Bytes max_payload = 1_MiB;  // larger payloads are rejected as too_large

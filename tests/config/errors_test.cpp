@@ -226,6 +226,17 @@ TEST_CASE("a YAML syntax error is reported at its line and column") {
         Lines{"sensorgate.yaml:3:7: error: invalid YAML: end of sequence flow not found"});
 }
 
+// Found by tests/fuzz/config_loader_fuzz (regressions/config_loader/): yaml-cpp's LoadAll looped
+// on this, filling memory.
+TEST_CASE("a comma outside a flow collection is a YAML error at its place, not a hang") {
+  CHECK(errors_of(",k: `:9092") ==
+        Lines{"sensorgate.yaml:1:1: error: invalid YAML: unexpected ',' outside a flow "
+              "collection ([...] or {...})"});
+  CHECK(errors_of("\n\n  , kafka: {brokers: k:9092}\n") ==
+        Lines{"sensorgate.yaml:3:3: error: invalid YAML: unexpected ',' outside a flow "
+              "collection ([...] or {...})"});
+}
+
 TEST_CASE("every error in a file is reported at once, in file order, and no config results") {
   const auto outcome = load(
       "gateway: {log_level: loud}\n"

@@ -36,3 +36,16 @@ TEST_CASE("formatting then parsing gives back the same instant") {
     CHECK(parse_rfc3339(format_rfc3339(ns)).value() == ns);
   }
 }
+
+// Found by tests/fuzz/time_parse_fuzz (regressions/time_parse/): 9999-12-31 overflowed int64.
+TEST_CASE("RFC 3339 instants beyond int64 nanoseconds are out of range, not an overflow") {
+  auto far = parse_rfc3339("9999-12-31T23:59:59Z");
+  REQUIRE_FALSE(far.ok());
+  CHECK(far.error().code == TimeParseError::kOutOfRange);
+  CHECK(far.error().message == "'9999-12-31T23:59:59Z' is outside the years 1677 to 2262");
+  CHECK(parse_rfc3339("0001-01-01T00:00:00Z").error().code == TimeParseError::kOutOfRange);
+  CHECK(parse_rfc3339("2262-04-11T23:47:16.854775807Z").value() == INT64_MAX);
+  CHECK(parse_rfc3339("2262-04-11T23:47:16.854775808Z").error().code ==
+        TimeParseError::kOutOfRange);
+  CHECK(parse_rfc3339("1677-09-21T00:12:43.145224192Z").value() == INT64_MIN);
+}

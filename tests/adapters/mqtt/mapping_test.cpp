@@ -214,6 +214,15 @@ TEST_CASE("a line payload takes the device template when a point has no device t
   CHECK(readings[2].ts_ns == kReceiveNs);
 }
 
+// Issue 11 item 7, found again by tests/fuzz/influx_line_fuzz: these reached Kafka as records
+// that are not valid JSON.
+TEST_CASE("a line payload with invalid UTF-8 is bad_line, naming the line and column") {
+  const Mapping mapping = make_mapping({subscription("lines/+", PayloadFormat::kLine)});
+  const auto error = map_error(mapping, "lines/dev-a", "m v=1\nm,room=k\xff\xfe v=2\n");
+  CHECK(error.code == RejectReason::kBadLine);
+  CHECK(error.message == "line 2: column 9: not valid UTF-8");
+}
+
 TEST_CASE("the first subscription whose filter matches maps the message") {
   auto specific = subscription("a/special", PayloadFormat::kNumber);
   specific.device = "special";
@@ -305,6 +314,26 @@ TEST_CASE("a message with one bad value among good ones yields no readings at al
   auto error = map_error(mapping, "d/x", R"({"a":1,"b":{},"c":3})");
   CHECK(error.code == RejectReason::kBadNumber);
   CHECK(error.message == "field b is a JSON object, expected a number, boolean or string");
+}
+
+// Issue 11's poison message: dump() of the nested tag recursed 100,000 levels and overflowed the
+// stack (tests/fuzz/regressions/mqtt_mapping/ holds the payload for the fuzz target too).
+TEST_CASE("a payload nested deeper than kMaxJsonDepth is bad_json, not a stack overflow") {
+  const Mapping mapping = make_mapping({subscription("d/+")});
+  const auto nested = [](int levels) {
+    return R"({"metric":"m","value":1,"tags":{"x":)" + std::string(levels - 2, '[') +
+           std::string(levels - 2, ']') + "}}";
+  };
+  const auto poison = map_error(mapping, "d/x", nested(100'000));
+  CHECK(poison.code == RejectReason::kBadJson);
+  CHECK(poison.message == R"(payload "{"metric":"m","value":1,"tags":{"x":[[[["...)"
+                          " nests deeper than 32 levels");
+  const auto deepest = map_ok(mapping, "d/x", nested(kMaxJsonDepth));
+  REQUIRE(deepest.size() == 1);
+  CHECK(deepest[0].tags == Tags{{"x", std::string(30, '[') + std::string(30, ']')}});
+  // Brackets inside strings are text, not nesting.
+  CHECK(map_ok(mapping, "d/x", R"({"metric":"m","value":")" + std::string(100, '[') + R"("})")
+            .size() == 1);
 }
 
 TEST_CASE("creating a mapping fails on a bad filter or a template beyond its captures") {
