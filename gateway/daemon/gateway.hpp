@@ -20,6 +20,7 @@
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
+#include "gateway/status/snapshot.hpp"
 
 namespace sensorgate::kafka {
 class Forwarder;
@@ -27,6 +28,10 @@ class Forwarder;
 namespace sensorgate::rules {
 class RulesEngine;
 }
+namespace sensorgate::status {
+class StatusServer;
+class WatchedBuffer;
+}  // namespace sensorgate::status
 
 namespace sensorgate::gateway {
 
@@ -56,9 +61,15 @@ class Gateway {
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
 
-  // Starts the forwarder, then every adapter. An adapter that cannot start (kConfig, e.g. a
-  // listen address in use) fails the whole start; call stop() then as always.
+  // Starts the forwarder, then every adapter, then the status endpoint on http.listen. An
+  // adapter that cannot start (kConfig, e.g. a listen address in use) fails the whole start;
+  // call stop() then as always. An endpoint that cannot listen is logged and left out: readings
+  // matter more than their metrics.
   Status<GatewayError> start();
+
+  // The parts' counters, health and alert state for the status endpoint; reads no database.
+  // Thread-safe: any thread, between create() and stop().
+  status::GatewaySnapshot snapshot() const;
 
   // One round of the main loop (about once a second): time-based rules, the gateway's own
   // health alerts. Returns a one-line status for systemd ("1234 readings pending").
@@ -86,6 +97,9 @@ class Gateway {
   const config::Config config_;
   const Clock& clock_;
   std::unique_ptr<buffer::Buffer> buffer_;
+  // What the ingest pipeline and the alert dispatcher write through, so that the status
+  // endpoint knows how commits go and which alerts fire.
+  std::unique_ptr<status::WatchedBuffer> watched_buffer_;
   std::unique_ptr<kafka::Forwarder> forwarder_;
   std::unique_ptr<rules::RulesEngine> engine_;
   std::unique_ptr<HealthWatch> health_;
@@ -93,6 +107,7 @@ class Gateway {
   std::unique_ptr<AlertDispatcher> dispatcher_;
   std::unique_ptr<RulesStage> rules_stage_;
   std::unique_ptr<IngestPipeline> ingest_;
+  std::unique_ptr<status::StatusServer> status_server_;
   bool forwarder_started_ = false;
   bool stopped_ = false;
 };
