@@ -18,6 +18,19 @@ std::string connect_host(const HostPort& listen) {
   return listen.host;
 }
 
+// httplib's error names ("Connection") in words for the operator.
+std::string describe(httplib::Error error) {
+  switch (error) {
+    case httplib::Error::Connection:
+      return "cannot connect (is it running? is http.listen what it listens on?)";
+    case httplib::Error::ConnectionTimeout:
+    case httplib::Error::Read:
+      return "no answer within " + std::to_string(kTimeoutSeconds) + " s";
+    default:
+      return "request failed: " + httplib::to_string(error);
+  }
+}
+
 }  // namespace
 
 int status_command(const StatusOptions& options, std::ostream& out, std::ostream& err) {
@@ -39,7 +52,7 @@ int status_command(const StatusOptions& options, std::ostream& out, std::ostream
   const auto answer = client.Get("/status");
   if (!answer) {
     err << "sensorgate status: the daemon does not answer at " << where << ": "
-        << httplib::to_string(answer.error()) << '\n';
+        << describe(answer.error()) << '\n';
     return kExitRuntime;
   }
   if (answer->status != 200) {

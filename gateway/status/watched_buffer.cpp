@@ -77,15 +77,20 @@ Result<buffer::PartialAppend, buffer::BufferError> WatchedBuffer::append_some(
 Status<buffer::BufferError> WatchedBuffer::record_dropped(std::uint64_t rows,
                                                           buffer::DropReason reason) {
   auto result = inner_.record_dropped(rows, reason);
-  note_commit(error_of(result));
+  // Stored whatever the cap: only its failure says something about readings.
+  if (!result.ok()) note_commit(&result.error());
   return result;
 }
 
 Result<buffer::SeqRange, buffer::BufferError> WatchedBuffer::append_alert(
     const buffer::AlertRow& alert, const buffer::Record& record) {
   auto result = inner_.append_alert(alert, record);
-  note_commit(error_of(result));
-  if (!result.ok()) return result;
+  // Alerts are stored even at the cap (on_full: reject), so only a failure says something
+  // about whether readings can be committed.
+  if (!result.ok()) {
+    note_commit(&result.error());
+    return result;
+  }
   std::lock_guard lock(mutex_);
   auto& firing = alerts_.firing;
   firing.erase(std::remove_if(firing.begin(), firing.end(),

@@ -20,8 +20,9 @@
 
 namespace sensorgate::status {
 
-// How the last attempt to commit readings (append, append_some, record_dropped, append_alert)
-// ended.
+// How the last attempt to commit readings ended: the last append or append_some, or a later
+// failure of record_dropped or append_alert (which succeed even at the cap, so their success
+// says nothing about readings).
 struct CommitState {
   enum class Outcome { kNone, kOk, kFull, kFailed };
   Outcome outcome = Outcome::kNone;  // kNone: nothing tried yet
