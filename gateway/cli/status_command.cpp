@@ -48,6 +48,7 @@ int status_command(const StatusOptions& options, std::ostream& out, std::ostream
   httplib::Client client(host, listen->port);
   client.set_connection_timeout(kTimeoutSeconds, 0);
   client.set_read_timeout(kTimeoutSeconds, 0);
+  client.set_tcp_nodelay(true);
   if (!config->http.token.empty()) client.set_bearer_token_auth(config->http.token);
   const auto answer = client.Get("/status");
   if (!answer) {
