@@ -163,8 +163,6 @@ status::GatewaySnapshot Gateway::snapshot() const {
   status::GatewaySnapshot out;
   out.gateway_id = config_.gateway.id;
   out.kafka_brokers = config_.kafka.brokers;
-  out.on_full_reject = config_.buffer.on_full == config::OnFull::kReject;
-  out.max_bytes = config_.buffer.max_bytes.count;
   // adapters_ follows config_.adapters one to one; config_ never changes, unlike the adapters'
   // own entries, which reload() replaces.
   for (std::size_t i = 0; i < adapters_.size(); ++i) {

@@ -24,8 +24,6 @@ struct AdapterSnapshot {
 struct GatewaySnapshot {
   std::string gateway_id;
   std::string kafka_brokers;
-  bool on_full_reject = false;  // buffer.on_full: reject
-  std::uint64_t max_bytes = 0;  // buffer.max_bytes
   std::vector<AdapterSnapshot> adapters;
   std::uint64_t readings_committed = 0;  // readings the ingest pipeline committed since start
   kafka::ForwarderStats kafka;
