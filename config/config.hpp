@@ -121,8 +121,11 @@ struct RuleConfig {
   SourceMark mark;
 };
 
+// The metrics and status endpoint (gateway/status/).
 struct HttpSection {
-  std::string listen;  // empty: no metrics/status endpoint
+  std::string listen = "127.0.0.1:9464";
+  std::filesystem::path token_file;  // empty: no token required (loopback listen only)
+  std::string token;                 // read from token_file
 };
 
 struct Config {

@@ -169,7 +169,12 @@ KeyTable<Config> top_level_keys(std::span<const AdapterSyntax> types) {
             parse_rules(reader, node, path, out.rules);
           },
           nullptr),
-      section_key("http", &Config::http, http_keys, "The metrics and status endpoint."),
+      make_key<Config>(
+          "http", "mapping", "The metrics and status endpoint.",
+          [](Reader& reader, const YAML::Node& node, const std::string& path, Config& out) {
+            parse_http(reader, node, path, out.http);
+          },
+          nullptr),
   };
 }
 

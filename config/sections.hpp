@@ -29,6 +29,9 @@ const KeyTable<GatewaySection>& gateway_keys();
 const KeyTable<BufferSection>& buffer_keys();
 const KeyTable<KafkaSection>& kafka_keys();
 const KeyTable<HttpSection>& http_keys();
+// Parses the http section, reads its token_file, and refuses a listen address other machines
+// can reach without a token_file.
+void parse_http(Reader& reader, const YAML::Node& node, const std::string& path, HttpSection& out);
 
 // adapters[]: `name` and `type` first, then the keys of the type.
 KeyTable<AdapterConfig> adapter_common_keys(std::span<const AdapterSyntax> types);

@@ -73,8 +73,7 @@ std::string render_summary(const Config& config) {
     }
     add_line(out, rule.name, items, 2);
   }
-  std::vector<std::string> http = summary_items(http_keys(), config.http);
-  add_line(out, "http", http.empty() ? std::vector<std::string>{"no endpoint"} : http, 0);
+  add_line(out, "http", summary_items(http_keys(), config.http), 0);
   return out;
 }
 

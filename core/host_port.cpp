@@ -67,4 +67,11 @@ std::optional<HostPort> parse_host_port(std::string_view text) {
   return out;
 }
 
+bool is_loopback_listen(std::string_view listen) {
+  const auto address = parse_host_port(listen);
+  if (!address) return false;
+  if (address->ipv6) return address->host == "::1";
+  return address->host == "localhost" || address->host.starts_with("127.");
+}
+
 }  // namespace sensorgate

@@ -22,4 +22,8 @@ struct HostPort {
 // 253 in all); no spaces, no empty host.
 std::optional<HostPort> parse_host_port(std::string_view text);
 
+// True for listen addresses only this machine can reach: localhost, 127.0.0.0/8 and ::1.
+// False for anything else, and for text parse_host_port refuses.
+bool is_loopback_listen(std::string_view listen);
+
 }  // namespace sensorgate

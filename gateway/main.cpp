@@ -47,6 +47,12 @@ int run(int argc, char** argv) {
       });
   alerts->add_flag("--json", alerts_options.json, "A JSON array of alert events, for scripts");
 
+  StatusOptions status_options;
+  auto* status = app.add_subcommand("status", "Show what the running daemon does (its /status)");
+  status->add_option("--config,-c", status_options.config_file, "Config file")
+      ->capture_default_str();
+  status->add_flag("--json", status_options.json, "The daemon's /status JSON as it is");
+
   auto* version = app.add_subcommand("version", "Print the version");
 
   try {
@@ -62,6 +68,7 @@ int run(int argc, char** argv) {
     alerts_options.since = *sensorgate::parse_duration(since_text);
     return alerts_command(alerts_options, std::cout, std::cerr);
   }
+  if (*status) return status_command(status_options, std::cout, std::cerr);
   if (*version) return version_command(std::cout);
   return kExitUsage;
 }

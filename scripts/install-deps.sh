@@ -11,6 +11,7 @@ packages=(
   libsystemd-dev mosquitto mosquitto-clients
   systemd dpkg-dev
   default-jre-headless maven  # test-only: the real Apache Kafka tier (tests/kafka)
+  chromium  # test-only: the status page test renders the page headless (tests/gateway/status)
   curl
 )
 # --fuzz: also clang and its compiler-rt (libFuzzer and the sanitizer runtimes) for the fuzz

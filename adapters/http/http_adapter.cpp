@@ -8,6 +8,7 @@
 
 #include "adapters/http/connection_queue.hpp"
 #include "adapters/http/reading_body.hpp"
+#include "core/bearer_token.hpp"
 #include "core/host_port.hpp"
 #include "core/reading_json.hpp"
 
@@ -55,18 +56,6 @@ void answer(httplib::Response& response, int status, const std::string& json) {
 void answer_and_close(httplib::Response& response, int status, const std::string& json) {
   answer(response, status, json);
   response.set_header("Connection", "close");
-}
-
-// Equal strings, in time that depends on their lengths only, not on where they differ.
-bool constant_time_equal(std::string_view a, std::string_view b) {
-  unsigned char difference = a.size() == b.size() ? 0 : 1;
-  const std::size_t n = std::max(a.size(), b.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    const unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
-    const unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
-    difference |= static_cast<unsigned char>(x ^ y);
-  }
-  return difference == 0;
 }
 
 std::optional<formats::TimestampUnit> precision_of(std::string_view text) {
@@ -202,13 +191,7 @@ adapters::AdapterCounters HttpAdapter::counters() const {
 }
 
 bool HttpAdapter::authorized(const httplib::Request& request) const {
-  if (settings_.token.empty()) return true;
-  const std::string header = request.get_header_value("Authorization");
-  constexpr std::string_view kScheme = "Bearer ";
-  if (header.size() < kScheme.size() || header.compare(0, kScheme.size(), kScheme) != 0) {
-    return false;
-  }
-  return constant_time_equal(std::string_view(header).substr(kScheme.size()), settings_.token);
+  return bearer_token_matches(request.get_header_value("Authorization"), settings_.token);
 }
 
 void HttpAdapter::handle_post(const httplib::Request& request, httplib::Response& response,

@@ -34,13 +34,6 @@ const config::KeyTable<HttpSettings>& http_keys() {
 
 }  // namespace
 
-bool is_loopback_listen(std::string_view listen) {
-  const auto address = parse_host_port(listen);
-  if (!address) return false;
-  if (address->ipv6) return address->host == "::1";
-  return address->host == "localhost" || address->host.starts_with("127.");
-}
-
 std::any parse_settings(config::Reader& reader, const YAML::Node& node, const std::string& path) {
   HttpSettings http;
   config::parse_mapping(reader, node, path, http_keys(), http,

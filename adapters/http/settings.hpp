@@ -35,7 +35,4 @@ std::vector<std::string> settings_summary(const config::AdapterConfig& adapter,
                                           const config::Config& config);
 std::vector<config::ReadingShape> reading_shapes(const config::AdapterConfig& adapter);
 
-// True for listen addresses only this machine can reach: localhost, 127.0.0.0/8 and ::1.
-bool is_loopback_listen(std::string_view listen);
-
 }  // namespace sensorgate::http

@@ -4,11 +4,11 @@
 // parses the same bodies with the same parser and answers 202, in the same run, as a ratio
 // (target >= 0.8). Also CPU per reading and peak RSS of each phase.
 //
-//   bench_http [--readings N] [--commit-interval-ms MS]
+//   bench_http [--readings N]
 //
 // A third phase runs the adapter into a sink that only counts, to tell the adapter's own cost
-// from the commit's. Each POST waits for its group commit, so 4 connections x 100 readings in
-// flight per buffer.commit_interval bound the committed rate (10 ms, the default: 40,000/s).
+// from the commit's. Each POST waits for its commit; the buffer commits at once for a waiting
+// caller (no commit_interval), and POSTs that arrive meanwhile join the next group.
 // Each phase runs in its own forked process (server and clients together, so CPU per reading
 // includes the clients' share in both), so its VmHWM and CPU time are its own.
 #include <httplib.h>
@@ -115,15 +115,13 @@ bool bare_server(const std::vector<std::string>& bodies, PhaseFigures& figures) 
 }
 
 // The gateway: http adapter -> ingest pipeline -> buffer, 202 after each commit. Without
-// `commit_interval` the adapter hands its readings to a CountingSink instead (no commit).
+// `commit` the adapter hands its readings to a CountingSink instead.
 bool gateway(const std::filesystem::path& dir, const std::vector<std::string>& bodies,
-             std::uint64_t readings, std::optional<std::chrono::milliseconds> commit_interval,
-             PhaseFigures& figures) {
+             std::uint64_t readings, bool commit, PhaseFigures& figures) {
   std::optional<sensorgate::buffer::Options> options;
-  if (commit_interval) {
-    options.emplace();  // the gateway's defaults but the commit interval
-    options->path = dir / ("http-" + std::to_string(commit_interval->count()) + "ms.db");
-    options->commit_interval = *commit_interval;
+  if (commit) {
+    options.emplace();  // the gateway's defaults
+    options->path = dir / "http.db";
   }
   const auto target = IngestTarget::create(options);
   if (!target) return false;
@@ -144,12 +142,8 @@ bool gateway(const std::filesystem::path& dir, const std::vector<std::string>& b
 
 int main(int argc, char** argv) {
   std::uint64_t readings = 400'000;
-  std::chrono::milliseconds commit_interval(10);  // the gateway's default
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::strcmp(argv[i], "--readings") == 0) readings = std::strtoull(argv[i + 1], nullptr, 10);
-    if (std::strcmp(argv[i], "--commit-interval-ms") == 0) {
-      commit_interval = std::chrono::milliseconds(std::atoll(argv[i + 1]));
-    }
   }
   sensorgate::testing::TempDir dir;
   const std::vector<std::string> bodies = make_bodies(readings);
@@ -159,12 +153,10 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(readings), bodies.size(), kBatch, kConnections, kWorkers);
   const PhaseFigures bare =
       run_in_child([&](PhaseFigures& figures) { return bare_server(bodies, figures); });
-  const PhaseFigures alone = run_in_child([&](PhaseFigures& figures) {
-    return gateway(dir.path(), bodies, readings, std::nullopt, figures);
-  });
-  const PhaseFigures ingest = run_in_child([&](PhaseFigures& figures) {
-    return gateway(dir.path(), bodies, readings, commit_interval, figures);
-  });
+  const PhaseFigures alone = run_in_child(
+      [&](PhaseFigures& figures) { return gateway(dir.path(), bodies, readings, false, figures); });
+  const PhaseFigures ingest = run_in_child(
+      [&](PhaseFigures& figures) { return gateway(dir.path(), bodies, readings, true, figures); });
   if (!bare.ok || !alone.ok || !ingest.ok) {
     std::fprintf(stderr, "bench_http: a phase failed (bare %d, adapter %d, gateway %d)\n", bare.ok,
                  alone.ok, ingest.ok);
@@ -172,9 +164,7 @@ int main(int argc, char** argv) {
   }
   print_phase("bare cpp-httplib server (parse only):", readings, bare);
   print_phase("http adapter, no commit (counts):", readings, alone);
-  const std::string committed =
-      "gateway http ingest (committed, " + std::to_string(commit_interval.count()) + " ms):";
-  print_phase(committed.c_str(), readings, ingest);
+  print_phase("gateway http ingest (committed):", readings, ingest);
   std::printf("ratio committed/bare: %.2f (target >= 0.80); adapter without commit/bare: %.2f\n",
               bare.seconds / ingest.seconds, bare.seconds / alone.seconds);
   return 0;

@@ -1,4 +1,4 @@
-// Key tables of the small sections: gateway, buffer and http.
+// Key tables of the small sections: gateway and buffer.
 #include <algorithm>
 #include <array>
 
@@ -53,16 +53,6 @@ const KeyTable<BufferSection>& buffer_keys() {
       integer_key("commit_max_rows", &S::commit_max_rows, 1, 1000000,
                   "A group commit happens at this many rows at the latest."),
       path_key("path", &S::path, "The buffer database file.").by_default("<data_dir>/buffer.db"),
-  };
-  return table;
-}
-
-const KeyTable<HttpSection>& http_keys() {
-  using S = HttpSection;
-  static const KeyTable<S> table{
-      text_key("listen", &S::listen,
-               "Address of the /metrics, /status and /healthz endpoint; unset: none.",
-               kListenAddress),
   };
   return table;
 }

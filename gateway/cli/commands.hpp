@@ -43,6 +43,16 @@ struct AlertsOptions {
 // `sensorgate alerts`: stored alert events since `since` ago, firing first, read-only.
 int alerts_command(const AlertsOptions& options, std::ostream& out, std::ostream& err);
 
+struct StatusOptions {
+  std::filesystem::path config_file = "/etc/sensorgate/sensorgate.yaml";
+  bool json = false;
+};
+
+// `sensorgate status`: the running daemon's view, read from GET /status on http.listen (with
+// the bearer token of http.token_file). Exit 1 with one line saying where it looked when the
+// daemon does not answer.
+int status_command(const StatusOptions& options, std::ostream& out, std::ostream& err);
+
 // `sensorgate version`: the version and those of the libraries that matter to operators.
 int version_command(std::ostream& out);
 

@@ -14,6 +14,8 @@
 #include "gateway/daemon/watchdog.hpp"
 #include "gateway/kafka/forwarder.hpp"
 #include "gateway/rules/engine.hpp"
+#include "gateway/status/server.hpp"
+#include "gateway/status/watched_buffer.hpp"
 
 namespace sensorgate::gateway {
 namespace {
@@ -93,6 +95,7 @@ Result<std::unique_ptr<Gateway>, GatewayError> Gateway::create(config::Config co
   auto opened = buffer::Buffer::open(buffer_options(cfg.buffer));
   if (!opened.ok()) return runtime_error(opened.error().message);
   gateway->buffer_ = std::move(opened).value();
+  gateway->watched_buffer_ = std::make_unique<status::WatchedBuffer>(*gateway->buffer_);
 
   kafka::ForwarderOptions options = forwarder_options(cfg);
   // Fenced by another process with the same gateway.id: the daemon's loop stops the gateway.
@@ -128,10 +131,10 @@ Result<std::unique_ptr<Gateway>, GatewayError> Gateway::create(config::Config co
     if (publisher == nullptr) publisher = running.adapter->alert_publisher();
     gateway->adapters_.push_back(std::move(running));
   }
-  gateway->dispatcher_ =
-      std::make_unique<AlertDispatcher>(*gateway->buffer_, cfg.kafka.alerts_topic, publisher);
+  gateway->dispatcher_ = std::make_unique<AlertDispatcher>(*gateway->watched_buffer_,
+                                                           cfg.kafka.alerts_topic, publisher);
   gateway->rules_stage_ = std::make_unique<RulesStage>(*gateway->engine_, *gateway->dispatcher_);
-  gateway->ingest_ = std::make_unique<IngestPipeline>(*gateway->buffer_, cfg.kafka.topic,
+  gateway->ingest_ = std::make_unique<IngestPipeline>(*gateway->watched_buffer_, cfg.kafka.topic,
                                                       gateway->rules_stage_.get());
   gateway->sink_ = std::make_unique<LossRecordingSink>(*gateway->ingest_, *gateway->buffer_);
   return gateway;
@@ -146,7 +149,32 @@ Status<GatewayError> Gateway::start() {
                         "adapter " + running.config.name + ": " + started.error().message);
     }
   }
+  status_server_ = std::make_unique<status::StatusServer>(
+      status::ServerOptions{config_.http.listen, config_.http.token, SENSORGATE_VERSION},
+      [this] { return snapshot(); }, *buffer_, clock_);
+  if (const auto listening = status_server_->start(); !listening.ok()) {
+    log_error(kComponent, listening.error().message + "; running without the status endpoint");
+    status_server_.reset();
+  }
   return {};
+}
+
+status::GatewaySnapshot Gateway::snapshot() const {
+  status::GatewaySnapshot out;
+  out.gateway_id = config_.gateway.id;
+  out.kafka_brokers = config_.kafka.brokers;
+  // adapters_ follows config_.adapters one to one; config_ never changes, unlike the adapters'
+  // own entries, which reload() replaces.
+  for (std::size_t i = 0; i < adapters_.size(); ++i) {
+    const adapters::Adapter& adapter = *adapters_[i].adapter;
+    out.adapters.push_back(
+        {adapter.name(), config_.adapters[i].type, adapter.health(), adapter.counters()});
+  }
+  out.readings_committed = ingest_->counters().committed;
+  out.kafka = forwarder_->stats();
+  out.commit = watched_buffer_->commit_state();
+  out.alerts = watched_buffer_->alert_activity();
+  return out;
 }
 
 std::string Gateway::describe() const {
@@ -243,6 +271,7 @@ void Gateway::reload(const std::filesystem::path& config_file) {
 int Gateway::stop() {
   if (stopped_) return 0;
   stopped_ = true;
+  if (status_server_) status_server_->stop();
   for (RunningAdapter& running : adapters_) {
     running.adapter->stop(kAdapterStopDeadline);
     log_info(kComponent, describe_counters(running.config.name, running.adapter->counters()));

@@ -21,6 +21,7 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "gateway/daemon/stop_request.hpp"
+#include "gateway/status/snapshot.hpp"
 
 namespace sensorgate::kafka {
 class Forwarder;
@@ -28,6 +29,10 @@ class Forwarder;
 namespace sensorgate::rules {
 class RulesEngine;
 }
+namespace sensorgate::status {
+class StatusServer;
+class WatchedBuffer;
+}  // namespace sensorgate::status
 
 namespace sensorgate::gateway {
 
@@ -58,9 +63,15 @@ class Gateway {
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
 
-  // Starts the forwarder, then every adapter. An adapter that cannot start (kConfig, e.g. a
-  // listen address in use) fails the whole start; call stop() then as always.
+  // Starts the forwarder, then every adapter, then the status endpoint on http.listen. An
+  // adapter that cannot start (kConfig, e.g. a listen address in use) fails the whole start;
+  // call stop() then as always. An endpoint that cannot listen is logged and left out: readings
+  // matter more than their metrics.
   Status<GatewayError> start();
+
+  // The parts' counters, health and alert state for the status endpoint; reads no database.
+  // Thread-safe: any thread, between create() and stop().
+  status::GatewaySnapshot snapshot() const;
 
   // One round of the main loop (about once a second): time-based rules, the gateway's own
   // health alerts. Returns a one-line status for systemd ("1234 readings pending").
@@ -94,6 +105,9 @@ class Gateway {
   const Clock& clock_;
   StopRequest stop_request_;
   std::unique_ptr<buffer::Buffer> buffer_;
+  // What the ingest pipeline and the alert dispatcher write through, so that the status
+  // endpoint knows how commits go and which alerts fire.
+  std::unique_ptr<status::WatchedBuffer> watched_buffer_;
   std::unique_ptr<kafka::Forwarder> forwarder_;
   std::unique_ptr<rules::RulesEngine> engine_;
   std::unique_ptr<HealthWatch> health_;
@@ -103,6 +117,7 @@ class Gateway {
   std::unique_ptr<IngestPipeline> ingest_;
   // What the adapters submit to: ingest_, recording what they lose in the buffer.
   std::unique_ptr<LossRecordingSink> sink_;
+  std::unique_ptr<status::StatusServer> status_server_;
   bool forwarder_started_ = false;
   bool stopped_ = false;
 };

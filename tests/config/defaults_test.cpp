@@ -72,11 +72,12 @@ TEST_CASE("kafka keys default to the sensors topics, no properties and the docum
   CHECK(config.kafka.unreachable_alert_after == 2min);
 }
 
-TEST_CASE("without adapters, rules or http there are none, and no endpoint") {
+TEST_CASE("without adapters or rules there are none, and the status endpoint is on loopback") {
   const Config config = load_ok(kMinimal);
   CHECK(config.adapters.empty());
   CHECK(config.rules.empty());
-  CHECK(config.http.listen.empty());
+  CHECK(config.http.listen == "127.0.0.1:9464");
+  CHECK(config.http.token_file.empty());
 }
 
 TEST_CASE("an mqtt adapter defaults to a local broker, qos 1, MQTT 3.1.1 and its client id") {
@@ -340,7 +341,7 @@ TEST_CASE("explicit values replace every default of gateway, buffer, kafka and h
       "kafka: {brokers: 'a:1,b:2', topic: r, alerts_topic: al,\n"
       "        max_in_flight: 10, flush_timeout: 3s,\n"
       "        unreachable_alert_after: 30s}\n"
-      "http: {listen: '0.0.0.0:9464'}\n");
+      "http: {listen: '[::1]:9470'}\n");
   CHECK(config.gateway.id == "edge-9");
   CHECK(config.gateway.log_level == "debug");
   CHECK(config.buffer.max_bytes == 256_MiB);
@@ -355,5 +356,5 @@ TEST_CASE("explicit values replace every default of gateway, buffer, kafka and h
   CHECK(config.kafka.max_in_flight == 10);
   CHECK(config.kafka.flush_timeout == 3s);
   CHECK(config.kafka.unreachable_alert_after == 30s);
-  CHECK(config.http.listen == "0.0.0.0:9464");
+  CHECK(config.http.listen == "[::1]:9470");
 }

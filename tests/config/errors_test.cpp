@@ -125,6 +125,17 @@ TEST_CASE("a key of another adapter type is unknown for this type") {
               "type, listen, format, topic, precision, receive_buffer"});
 }
 
+TEST_CASE("a status endpoint reachable from other machines without token_file is an error") {
+  CHECK(errors_of("kafka: {brokers: k:9092}\n"
+                  "http: {listen: '0.0.0.0:9464'}\n") ==
+        Lines{"sensorgate.yaml:2:16: error: http.listen: 0.0.0.0:9464 is reachable from other "
+              "machines, so token_file is required: set it to a file holding the bearer token "
+              "clients must send, or listen on 127.0.0.1"});
+  CHECK(errors_of("kafka: {brokers: k:9092}\n"
+                  "http: {listen: '[::1]:9464'}\n")
+            .empty());
+}
+
 TEST_CASE("an http adapter reachable from other machines without token_file is an error") {
   CHECK(errors_of("kafka: {brokers: k:9092}\n"
                   "adapters:\n"

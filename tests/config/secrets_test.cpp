@@ -164,3 +164,14 @@ TEST_CASE("relative data_dir and buffer path resolve against the config's direct
   CHECK(outcome.config->buffer.path == dir / "data" / "buffer.db");
   CHECK(outcome.config->source == dir / "sensorgate.yaml");
 }
+
+TEST_CASE("the status endpoint's token_file is read, so it may listen on any address") {
+  TempDir dir;
+  write_secret(dir / "status.token", "t0ken\n", 0600);
+  const auto outcome = load_in(dir,
+                               "kafka: {brokers: k:9092}\n"
+                               "http: {listen: '0.0.0.0:9464', token_file: status.token}\n");
+  REQUIRE(outcome.ok());
+  CHECK(outcome.config->http.token_file == dir / "status.token");
+  CHECK(outcome.config->http.token == "t0ken");
+}

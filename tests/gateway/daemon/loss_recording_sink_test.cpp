@@ -68,8 +68,9 @@ TEST_CASE("a failed submit_and_wait is no loss: its source is told and keeps the
   CHECK(dropped_by_reason(*buffer).empty());
 }
 
-TEST_CASE("readings committed before an acknowledgement and dead letters pass through to the "
-          "pipeline") {
+TEST_CASE(
+    "readings committed before an acknowledgement and dead letters pass through to the "
+    "pipeline") {
   TempDir dir;
   auto buffer = open_buffer(dir);
   IngestPipeline ingest(*buffer, "sensors.readings");

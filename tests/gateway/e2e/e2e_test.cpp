@@ -54,7 +54,7 @@ struct Rig {
   explicit Rig(std::string extra_yaml = "", std::string commit_interval = "10ms",
                std::string mqtt_ack = "after_commit")
       : gateway(GatewayConfig{dir.path(), mosquitto.url(), kafka.bootstrap(), std::move(extra_yaml),
-                              std::move(commit_interval), std::move(mqtt_ack)}) {
+                              std::move(commit_interval), "", std::move(mqtt_ack)}) {
     gateway.start();
   }
 };

@@ -16,7 +16,7 @@ GatewayProcess::GatewayProcess(GatewayConfig config)
              "gateway: {id: e2e-gateway, data_dir: " + (config_.dir / "state").string() +
                  "}\n"
                  "buffer: {commit_interval: " +
-                 config_.commit_interval +
+                 config_.commit_interval + config_.buffer_extra +
                  "}\n"
                  "kafka:\n"
                  "  brokers: " +

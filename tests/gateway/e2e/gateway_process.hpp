@@ -20,6 +20,7 @@ struct GatewayConfig {
   std::string kafka_bootstrap;
   std::string extra_yaml;  // appended (rules, ...)
   std::string commit_interval = "10ms";
+  std::string buffer_extra = "";          // more keys of the buffer mapping: ", max_bytes: 20KiB"
   std::string mqtt_ack = "after_commit";  // the adapter's ack key
 };
 
