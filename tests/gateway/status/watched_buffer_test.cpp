@@ -48,7 +48,7 @@ TEST_CASE("appends pass through and leave the commit state ok") {
   WatchedBuffer watched(*inner);
   CHECK(watched.commit_state().outcome == CommitState::Outcome::kNone);
   const std::vector<buffer::Record> records{record(1), record(2)};
-  REQUIRE(watched.append(records, {}).ok());
+  REQUIRE(watched.append(records).ok());
   CHECK(watched.commit_state().outcome == CommitState::Outcome::kOk);
   const auto stats = inner->stats();
   REQUIRE(stats.ok());
@@ -63,7 +63,7 @@ TEST_CASE("a refusal at the cap is remembered as full with the buffer's words") 
   bool refused = false;
   for (int n = 0; n < 100 && !refused; ++n) {
     const std::vector<buffer::Record> one{record(n)};
-    refused = !watched.append(one, {}).ok();
+    refused = !watched.append(one).ok();
   }
   REQUIRE(refused);
   const CommitState state = watched.commit_state();
