@@ -72,11 +72,10 @@ void append_rfc3339(std::string& out, std::int64_t ns_since_epoch) {
   }
   const CivilDate date = civil_from_days(days);
   char text[48];
-  int length = std::snprintf(text, sizeof text, "%04lld-%02u-%02uT%02d:%02d:%02d",
-                             static_cast<long long>(date.year), date.month, date.day,
-                             static_cast<int>(second_of_day / 3600),
-                             static_cast<int>(second_of_day % 3600 / 60),
-                             static_cast<int>(second_of_day % 60));
+  int length = std::snprintf(
+      text, sizeof text, "%04lld-%02u-%02uT%02d:%02d:%02d", static_cast<long long>(date.year),
+      date.month, date.day, static_cast<int>(second_of_day / 3600),
+      static_cast<int>(second_of_day % 3600 / 60), static_cast<int>(second_of_day % 60));
   if (fraction % 1'000'000 == 0) {
     length += std::snprintf(text + length, sizeof text - length, ".%03lldZ",
                             static_cast<long long>(fraction / 1'000'000));
@@ -98,9 +97,9 @@ std::string format_rfc3339(std::int64_t ns_since_epoch) {
 
 Result<std::int64_t, TimeParseError> parse_rfc3339(std::string_view text) {
   const auto malformed = [&] {
-    return make_error(TimeParseError::kMalformed,
-                      "'" + std::string(text) +
-                          "' is not an RFC 3339 timestamp (e.g. 2026-11-22T10:15:30.5Z)");
+    return make_error(
+        TimeParseError::kMalformed,
+        "'" + std::string(text) + "' is not an RFC 3339 timestamp (e.g. 2026-11-22T10:15:30.5Z)");
   };
   std::size_t pos = 0;
   int year, month, day, hour, minute, second;

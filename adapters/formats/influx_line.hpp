@@ -41,7 +41,8 @@ struct LinePoint {
 
 // Parses one line without its newline (a trailing '\r' is ignored). Errors: kBadLine for the
 // syntax and for a line that is not valid UTF-8, kBadNumber for an unquoted field value that is
-// not a finite number nor a boolean. The error message says what is wrong and where (column, 1-based).
+// not a finite number nor a boolean. The error message says what is wrong and where (column,
+// 1-based).
 Result<LinePoint, adapters::RejectReason> parse_influx_line(std::string_view line);
 
 // True for lines that carry no point: empty, blank, or a `#` comment.
