@@ -134,6 +134,12 @@ Status<adapters::StartError> MqttAdapter::start(adapters::ReadingSink& sink) {
   client_->set_message_callback([this](::mqtt::const_message_ptr message) {
     if (message) on_message(*message);
   });
+  // Runs on Paho's thread under its global mutex, right after the CONNACK: the moment our
+  // connection can be told apart from those of other clients (see BrokerConnection).
+  client_->set_connected_handler([this](const std::string&) {
+    broker_connection_.claim(settings_.url);
+    nagle_.attach();
+  });
   client_->set_connection_lost_handler(
       [this](const std::string& cause) { on_connection_lost(cause); });
 
@@ -303,10 +309,10 @@ void MqttAdapter::drop_connection_unacknowledged(const std::string& why) {
     detail_ = "paused, not acknowledging: " + why;
   }
   // Paho C neither hands out its socket nor can drop the connection from inside its callback
-  // without sending the acknowledgement first; the sockets towards the broker are found as
-  // NagleSwitch finds them. shutdown() leaves the descriptor to Paho, which sees the connection
-  // fail at its next read or write and reports it lost.
-  for (const int fd : sockets_towards(settings_.url)) ::shutdown(fd, SHUT_RDWR);
+  // without sending the acknowledgement first (its disconnect waits for the global mutex this
+  // callback runs under); BrokerConnection finds the socket. shutdown() leaves the descriptor to
+  // Paho, which sees the connection fail at its next read or write and reports it lost.
+  for (const int fd : broker_connection_.descriptors()) ::shutdown(fd, SHUT_RDWR);
 }
 
 void MqttAdapter::count_lost(std::string_view topic, std::size_t count,
@@ -377,7 +383,6 @@ bool MqttAdapter::connect_once(std::string& error) {
       error = "connect timed out";
       return false;
     }
-    nagle_.attach(settings_.url);
     for (const Subscription& sub : settings_.subscriptions) {
       auto token = client_->subscribe(sub.filter, sub.qos);
       if (!wait_for_token(token)) {

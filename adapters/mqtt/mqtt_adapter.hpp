@@ -164,7 +164,8 @@ class MqttAdapter final : public adapters::Adapter,
   std::string detail_ = "not started";
   std::thread connect_thread_;
 
-  NagleSwitch nagle_;
+  BrokerConnection broker_connection_;  // claimed in Paho's connected callback
+  NagleSwitch nagle_{broker_connection_};
   std::unique_ptr<PublishListener> publish_listener_;
 
   // Last, so it is destroyed first: its callbacks use every member above.

@@ -1,25 +1,25 @@
 // NagleSwitch: turns Nagle's algorithm off on the adapter's broker connection while the gateway's
 // own publishes (alerts) are in flight, and back on after. Paho C neither sets TCP_NODELAY nor
-// hands out its socket. With Nagle on, an alert published right after the PUBACK of the reading
-// that raised it waits for the broker's delayed ACK (~40 ms on Linux); with Nagle off all the
-// time, every PUBACK leaves as its own segment, which costs ~8 us of CPU per reading at full
-// ingest (bench/mqtt). Alerts are rare, so switching costs nothing measurable. Thread-safe.
+// hands out its socket (BrokerConnection finds it). With Nagle on, an alert published right after
+// the PUBACK of the reading that raised it waits for the broker's delayed ACK (~40 ms on Linux);
+// with Nagle off all the time, every PUBACK leaves as its own segment, which costs ~8 us of CPU per
+// reading at full ingest (bench/mqtt). Alerts are rare, so switching costs nothing measurable.
+// Thread-safe.
 #pragma once
 
 #include <mutex>
-#include <string_view>
-#include <vector>
+
+#include "adapters/mqtt/broker_connection.hpp"
 
 namespace sensorgate::mqtt {
 
-// The connected TCP sockets of this process whose peer is the host and port of `url` (tcp://,
-// ssl://, mqtt://, mqtts://; default ports 1883 and 8883). Empty when the url does not resolve.
-std::vector<int> sockets_towards(std::string_view url);
-
 class NagleSwitch {
  public:
-  // Finds the sockets to `url` anew (after each connect) and applies the current state to them.
-  void attach(std::string_view url);
+  // Switches the connection `broker` finds; it must outlive the switch.
+  explicit NagleSwitch(BrokerConnection& broker) : broker_(broker) {}
+
+  // The client (re)connected and `broker` claimed the new connection: applies the current state.
+  void attach();
   // A publish begins: the first one turns Nagle off.
   void hold_off();
   // A publish completed or failed: the last one turns Nagle on again.
@@ -28,8 +28,8 @@ class NagleSwitch {
  private:
   void apply(bool nodelay);
 
+  BrokerConnection& broker_;
   std::mutex mutex_;
-  std::vector<int> sockets_;
   int holds_ = 0;
 };
 
