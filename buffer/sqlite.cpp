@@ -21,7 +21,37 @@ Database::Database(const std::filesystem::path& path, int flags) : path_(path.st
 }
 
 Database::~Database() {
+  for (const Prepared& prepared : cache_) sqlite3_finalize(prepared.stmt);
   sqlite3_close_v2(db_);
+}
+
+sqlite3_stmt* Database::take_prepared(std::string_view sql, int& code) {
+  code = SQLITE_OK;
+  std::lock_guard lock(cache_mutex_);
+  for (Prepared& prepared : cache_) {
+    if (prepared.sql != sql) continue;
+    if (prepared.in_use) return nullptr;
+    prepared.in_use = true;
+    return prepared.stmt;
+  }
+  sqlite3_stmt* stmt = nullptr;
+  code = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                            SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (code != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return nullptr;
+  }
+  cache_.push_back({std::string(sql), stmt, true});
+  return stmt;
+}
+
+void Database::give_back(sqlite3_stmt* stmt) {
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  std::lock_guard lock(cache_mutex_);
+  for (Prepared& prepared : cache_) {
+    if (prepared.stmt == stmt) prepared.in_use = false;
+  }
 }
 
 Status<BufferError> Database::exec(std::string_view sql) {
@@ -41,12 +71,26 @@ Result<std::int64_t, BufferError> Database::query_int(std::string_view sql) {
 }
 
 Statement::Statement(Database& db, std::string_view sql) {
+  if (db.handle() == nullptr) {
+    prepare_code_ = SQLITE_MISUSE;
+    return;
+  }
+  stmt_ = db.take_prepared(sql, prepare_code_);
+  if (stmt_ != nullptr) {
+    cached_in_ = &db;
+    return;
+  }
+  if (prepare_code_ != SQLITE_OK) return;  // it does not prepare: a second try would not either
   prepare_code_ = sqlite3_prepare_v3(db.handle(), sql.data(), static_cast<int>(sql.size()),
                                      SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
 }
 
 Statement::~Statement() {
-  sqlite3_finalize(stmt_);
+  if (cached_in_ != nullptr) {
+    cached_in_->give_back(stmt_);
+  } else {
+    sqlite3_finalize(stmt_);
+  }
 }
 
 void Statement::bind(int index, std::int64_t value) {

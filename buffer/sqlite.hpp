@@ -1,13 +1,17 @@
 // RAII owners of SQLite handles (connection, prepared statement) and the few helpers the buffer
-// needs around them. Not thread-safe: one owner thread per connection, as SQLite is used here.
+// needs around them. One owner thread per connection, as SQLite is used here; the connection's
+// cache of prepared statements alone is locked, so a stray use from another thread cannot
+// corrupt it.
 #pragma once
 
 #include <sqlite3.h>
 
 #include <cstdint>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "buffer/buffer.hpp"
 
@@ -39,11 +43,29 @@ class Database {
   Result<std::int64_t, BufferError> query_int(std::string_view sql);
 
  private:
+  friend class Statement;
+  // A statement prepared once and reused by every Statement of the same SQL text (parsing an
+  // INSERT costs more than running it); `in_use` while a Statement holds it.
+  struct Prepared {
+    std::string sql;
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;
+  };
+  // The cached statement for `sql`, prepared on first use and marked in use; nullptr when it is
+  // in use already (the caller prepares its own) or fails to prepare (`code` says why).
+  sqlite3_stmt* take_prepared(std::string_view sql, int& code);
+  void give_back(sqlite3_stmt* stmt);
+
   std::string path_;
   sqlite3* db_ = nullptr;
   int open_code_ = SQLITE_OK;
+  std::mutex cache_mutex_;
+  std::vector<Prepared> cache_;
 };
 
+// A prepared statement. Statements of the same SQL text on one connection share one prepared
+// statement, which the destructor resets for the next; a second Statement of that text alive at
+// the same time prepares (and finalizes) its own.
 class Statement {
  public:
   Statement(Database& db, std::string_view sql);
@@ -71,6 +93,7 @@ class Statement {
   std::string_view column_blob(int index) const;
 
  private:
+  Database* cached_in_ = nullptr;  // set when stmt_ belongs to the connection's cache
   sqlite3_stmt* stmt_ = nullptr;
   int prepare_code_ = SQLITE_OK;
 };

@@ -229,7 +229,6 @@ SqliteBuffer::SqliteBuffer(const Options& options, std::unique_ptr<Database> wri
 SqliteBuffer::~SqliteBuffer() {
   close();
   writer_db_.reset();
-  batch_select_.reset();  // finalized before its connection closes
   reader_db_.reset();
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
@@ -437,14 +436,9 @@ Status<BufferError> SqliteBuffer::next_batch(std::size_t max_rows, std::vector<S
     if (closed_) return closed_error();
   }
   if (broken_reader()) return broken_error();
-  if (!batch_select_) {
-    batch_select_ = std::make_unique<Statement>(*reader_db_, schema::sql::kSelectBatch);
-  }
-  Statement& select = *batch_select_;
+  Statement select(*reader_db_, schema::sql::kSelectBatch);  // prepared once, then cached
   if (!select.prepared()) {
-    const int code = select.prepare_code();
-    batch_select_.reset();
-    return sqlite_error(*reader_db_, code, "reading a batch");
+    return sqlite_error(*reader_db_, select.prepare_code(), "reading a batch");
   }
   select.bind(1, cursor_);
   select.bind(2, static_cast<std::int64_t>(max_rows));
@@ -967,33 +961,60 @@ Result<std::int64_t, BufferError> SqliteBuffer::name_id(std::int64_t kind,
   return id;
 }
 
+namespace {
+
+// Rows per INSERT statement: one statement of many rows costs far less per row than as many
+// one-row statements (AUTOINCREMENT reads and writes sqlite_sequence once per statement).
+constexpr std::size_t kRowsPerInsert = 32;
+constexpr int kColumnsPerRow = 5;
+
+const std::string& insert_many_sql() {
+  static const std::string sql = [] {
+    std::string text = "INSERT INTO records(topic_id, device_id, ts_ns, bytes, value) VALUES";
+    for (std::size_t row = 0; row < kRowsPerInsert; ++row) {
+      text += row == 0 ? "(?,?,?,?,?)" : ",(?,?,?,?,?)";
+    }
+    return text;
+  }();
+  return sql;
+}
+
+}  // namespace
+
 Status<BufferError> SqliteBuffer::insert_records(Waiter& waiter, std::size_t count,
                                                  Deltas& deltas) {
-  Statement insert(*writer_db_, schema::sql::kInsertRecord);
-  if (!insert.prepared()) return sqlite_error(*writer_db_, insert.prepare_code(), "inserting");
   constexpr auto kTopic = static_cast<std::int64_t>(schema::NameKind::kTopic);
   constexpr auto kDevice = static_cast<std::int64_t>(schema::NameKind::kDevice);
-  for (std::size_t i = 0; i < count; ++i) {
-    const Record& record = waiter.records[i];
-    const auto topic_id = name_id(kTopic, record.topic);
-    if (!topic_id.ok()) return topic_id.error();
-    const auto device_id = name_id(kDevice, record.key);
-    if (!device_id.ok()) return device_id.error();
-    const std::int64_t bytes = record_bytes(record);
-    insert.bind(1, *topic_id);
-    insert.bind(2, *device_id);
-    insert.bind(3, record.ts_ns);
-    insert.bind(4, bytes);
-    insert.bind_blob(5, record.value, /*copy=*/false);
+  for (std::size_t first = 0; first < count;) {
+    const std::size_t rows = count - first >= kRowsPerInsert ? kRowsPerInsert : 1;
+    Statement insert(*writer_db_, rows == 1 ? std::string_view(schema::sql::kInsertRecord)
+                                            : std::string_view(insert_many_sql()));
+    if (!insert.prepared()) return sqlite_error(*writer_db_, insert.prepare_code(), "inserting");
+    for (std::size_t row = 0; row < rows; ++row) {
+      const Record& record = waiter.records[first + row];
+      const auto topic_id = name_id(kTopic, record.topic);
+      if (!topic_id.ok()) return topic_id.error();
+      const auto device_id = name_id(kDevice, record.key);
+      if (!device_id.ok()) return device_id.error();
+      const std::int64_t bytes = record_bytes(record);
+      const int base = static_cast<int>(row) * kColumnsPerRow;
+      insert.bind(base + 1, *topic_id);
+      insert.bind(base + 2, *device_id);
+      insert.bind(base + 3, record.ts_ns);
+      insert.bind(base + 4, bytes);
+      insert.bind_blob(base + 5, record.value, /*copy=*/false);
+      deltas.add(*topic_id, *device_id, 1, bytes);
+    }
     if (const int code = insert.step(); code != SQLITE_DONE) {
       return sqlite_error(*writer_db_, code,
                           "cannot write to buffer file " + options_.path.string());
     }
-    insert.reset();
-    const std::int64_t seq = sqlite3_last_insert_rowid(writer_db_->handle());
-    if (i == 0) waiter.range.first = seq;
-    waiter.range.last = seq;
-    deltas.add(*topic_id, *device_id, 1, bytes);
+    // The rows of one statement take consecutive seqs (AUTOINCREMENT: max + 1 each, and this
+    // connection alone writes); the last one is the last inserted rowid.
+    const std::int64_t last = sqlite3_last_insert_rowid(writer_db_->handle());
+    if (first == 0) waiter.range.first = last - static_cast<std::int64_t>(rows) + 1;
+    waiter.range.last = last;
+    first += rows;
   }
   return {};
 }
@@ -1110,7 +1131,6 @@ bool SqliteBuffer::quarantine_and_restart(const std::string& detail) {
     std::unique_lock names_lock(names_mutex_);
     if (!broken_) {
       // Connections first: nothing may write the old file once it is moved.
-      batch_select_.reset();
       reader_db_.reset();
       writer_db_.reset();
       ::close(lock_fd_);

