@@ -8,6 +8,7 @@
 
 #include "adapters/formats/epoch_time.hpp"
 #include "adapters/formats/influx_line.hpp"
+#include "core/utf8.hpp"
 
 namespace sensorgate::mqtt {
 
@@ -93,12 +94,20 @@ bool nests_deeper_than(std::string_view json, int limit) {
   return false;
 }
 
-// The start of a payload for messages: at most 40 bytes, control bytes as '?'.
+// The start of a payload for messages: at most 40 bytes, control bytes and bytes that are not
+// UTF-8 as '?', so that the message itself is valid UTF-8 wherever it is shown.
 std::string snippet(std::string_view payload) {
   constexpr std::size_t kMax = 40;
   std::string out = "\"";
-  for (char c : payload.substr(0, kMax)) {
-    out.push_back(static_cast<unsigned char>(c) < 0x20 ? '?' : c);
+  std::string_view head = payload.substr(0, kMax);
+  while (!head.empty()) {
+    const std::size_t valid = first_invalid_utf8(head);
+    for (char c : head.substr(0, valid)) {
+      out.push_back(static_cast<unsigned char>(c) < 0x20 ? '?' : c);
+    }
+    if (valid == head.size()) break;
+    out.push_back('?');
+    head.remove_prefix(valid + 1);
   }
   out += payload.size() > kMax ? "\"..." : "\"";
   return out;

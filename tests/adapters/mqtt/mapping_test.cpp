@@ -276,6 +276,13 @@ TEST_CASE("each malformed message is rejected with its reason and message") {
       {"j/x", R"({"t":1e999,"ts":1})", RejectReason::kBadJson,
        R"(payload "{"t":1e999,"ts":1}" is not valid JSON)"},
       {"n/d/m", "abc", RejectReason::kBadNumber, R"(payload "abc" is not a finite number)"},
+      // Bytes that are not UTF-8 show as '?'; a character that is stays.
+      {"n/d/m",
+       "\xff\xfe 20\xc2\xb0"
+       "C \xe2\x82",
+       RejectReason::kBadNumber,
+       "payload \"?? 20\xc2\xb0"
+       "C ??\" is not a finite number"},
       {"n/d/m", "", RejectReason::kBadNumber, R"(payload "" is not a finite number)"},
       {"n/d/m", "nan", RejectReason::kBadNumber, R"(payload "nan" is not a finite number)"},
       {"n/d/m", "inf", RejectReason::kBadNumber, R"(payload "inf" is not a finite number)"},
