@@ -338,9 +338,12 @@ std::vector<config::DocTable> settings_docs() {
   return {
       {"### type: mqtt",
        "Subscribes to an MQTT broker with a persistent session. Paho sends the QoS 1/2 "
-       "acknowledgement when the message callback returns; the callback returns once the "
-       "readings are queued for the next group commit, so a crash may lose what arrived within "
-       "`buffer.commit_interval`.",
+       "acknowledgement when the message callback returns; with `ack: after_commit` (the default) "
+       "the callback returns once the message's readings are committed to the buffer, so a crash "
+       "loses nothing the broker was told is safe; with `ack: on_receive` it returns once they are "
+       "queued, and a crash may lose what arrived within `buffer.commit_interval`. When the broker "
+       "kept the session, the adapter is up as soon as it connects, before the broker confirms "
+       "the subscriptions again.",
        config::key_docs(mqtt_keys())},
       {"#### adapters[].subscriptions[]", "", config::key_docs(subscription_keys())},
       {"#### adapters[].subscriptions[].metrics.<name>",

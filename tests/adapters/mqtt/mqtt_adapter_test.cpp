@@ -187,6 +187,16 @@ bool is_up(const MqttAdapter& adapter) {
   return adapter.health().up;
 }
 
+// Connects once with `settings` and stops: the broker keeps the persistent session (and its
+// subscription) for the client id, and queues what is published until the next connect.
+void leave_session_behind(const mqtt::MqttSettings& settings, const Clock& clock) {
+  CollectingSink sink;
+  MqttAdapter adapter("plant", settings, clock);
+  REQUIRE(adapter.start(sink).ok());
+  REQUIRE(wait_until([&] { return is_up(adapter); }, kTimeout));
+  adapter.stop(2s);
+}
+
 TEST_CASE("the adapter hands the mapped readings of QoS 1 messages to the sink") {
   const int version = GENERATE(4, 5);
   INFO("mqtt_version " << version);
@@ -281,13 +291,7 @@ TEST_CASE("messages published while the adapter is stopped arrive when it starts
   Mosquitto broker;
   SystemClock clock;
   const mqtt::MqttSettings settings = settings_for(broker.url(), "gw-session", version);
-  {
-    CollectingSink first_sink;
-    MqttAdapter first("plant", settings, clock);
-    REQUIRE(first.start(first_sink).ok());
-    REQUIRE(wait_until([&] { return is_up(first); }, kTimeout));
-    first.stop(2s);
-  }
+  leave_session_behind(settings, clock);
   {
     TestClient publisher(broker.url(), "sensors");
     publish_telemetry(publisher, 0, 300);
@@ -324,13 +328,7 @@ TEST_CASE("a session backlog committed slowly does not hold the connect back") {
   Mosquitto broker;
   SystemClock clock;
   const mqtt::MqttSettings settings = settings_for(broker.url(), "gw-slow-session");
-  {
-    CollectingSink first_sink;
-    MqttAdapter first("plant", settings, clock);
-    REQUIRE(first.start(first_sink).ok());
-    REQUIRE(wait_until([&] { return is_up(first); }, kTimeout));
-    first.stop(2s);
-  }
+  leave_session_behind(settings, clock);
   constexpr int kMessages = 300;  // 300 x 50 ms: 15 s, beyond the 10 s operation timeout
   {
     TestClient publisher(broker.url(), "sensors");

@@ -114,12 +114,12 @@ TEST_CASE("every reading answered 202 is in Kafka after a kill -9 right after th
   std::mutex mutex;
   std::set<int> acknowledged;  // readings whose POST was answered 202
   std::atomic<int> next{0};
-  std::atomic<bool> stop{false};
   constexpr int kBatch = 50;
-  // A second client keeps posting, so that requests are in flight when the kill comes.
-  std::thread background([&] {
+  // A second client keeps posting, so that requests are in flight when the kill comes. A
+  // jthread: a failed REQUIRE below stops and joins it instead of terminating the test binary.
+  std::jthread background([&](const std::stop_token& stop) {
     auto client = rig.client();
-    while (!stop) {
+    while (!stop.stop_requested()) {
       const int first = next.fetch_add(kBatch);
       const auto result =
           client.Post("/v1/readings", http_batch(first, kBatch, kBaseMs), "application/json");
@@ -135,7 +135,10 @@ TEST_CASE("every reading answered 202 is in Kafka after a kill -9 right after th
     const int first = next.fetch_add(kBatch);
     const auto result =
         client.Post("/v1/readings", http_batch(first, kBatch, kBaseMs), "application/json");
-    REQUIRE(result);
+    if (!result) {
+      FAIL("POST " << answered + 1 << " failed: " << httplib::to_string(result.error()) << "\n"
+                   << rig.gateway.log());
+    }
     REQUIRE(result->status == 202);
     {
       std::lock_guard lock(mutex);
@@ -144,7 +147,7 @@ TEST_CASE("every reading answered 202 is in Kafka after a kill -9 right after th
     ++answered;
   }
   rig.gateway.kill();  // right after the 40th 202
-  stop = true;
+  background.request_stop();
   background.join();
   rig.gateway.start();
 
