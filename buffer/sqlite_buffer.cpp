@@ -964,18 +964,33 @@ Result<std::int64_t, BufferError> SqliteBuffer::name_id(std::int64_t kind,
 namespace {
 
 // Rows per INSERT statement: one statement of many rows costs far less per row than as many
-// one-row statements (AUTOINCREMENT reads and writes sqlite_sequence once per statement).
-constexpr std::size_t kRowsPerInsert = 32;
-constexpr int kColumnsPerRow = 5;
+// one-row statements (statement setup and reset, and for records AUTOINCREMENT, which reads and
+// writes sqlite_sequence once per statement).
+constexpr std::size_t kRowsPerStatement = 32;
+constexpr int kRecordColumns = 5;
+constexpr int kGroupStatsColumns = 3;
 
-const std::string& insert_many_sql() {
-  static const std::string sql = [] {
-    std::string text = "INSERT INTO records(topic_id, device_id, ts_ns, bytes, value) VALUES";
-    for (std::size_t row = 0; row < kRowsPerInsert; ++row) {
-      text += row == 0 ? "(?,?,?,?,?)" : ",(?,?,?,?,?)";
-    }
-    return text;
-  }();
+// "<head> VALUES(?,?,?),(?,?,?),... <tail>": kRowsPerStatement rows of `columns` parameters.
+std::string many_rows_sql(std::string_view head, int columns, std::string_view tail) {
+  std::string row = "(";
+  for (int column = 0; column < columns; ++column) row += column == 0 ? "?" : ",?";
+  row += ")";
+  std::string text = std::string(head) + " VALUES";
+  for (std::size_t i = 0; i < kRowsPerStatement; ++i) text += (i == 0 ? "" : ",") + row;
+  return text + std::string(tail);
+}
+
+const std::string& insert_records_sql() {
+  static const std::string sql = many_rows_sql(
+      "INSERT INTO records(topic_id, device_id, ts_ns, bytes, value)", kRecordColumns, "");
+  return sql;
+}
+
+const std::string& add_group_stats_sql() {
+  static const std::string sql =
+      many_rows_sql("INSERT INTO group_stats(name_id, pending, pending_bytes)", kGroupStatsColumns,
+                    " ON CONFLICT(name_id) DO UPDATE SET pending = pending + excluded.pending, "
+                    "pending_bytes = pending_bytes + excluded.pending_bytes");
   return sql;
 }
 
@@ -986,9 +1001,9 @@ Status<BufferError> SqliteBuffer::insert_records(Waiter& waiter, std::size_t cou
   constexpr auto kTopic = static_cast<std::int64_t>(schema::NameKind::kTopic);
   constexpr auto kDevice = static_cast<std::int64_t>(schema::NameKind::kDevice);
   for (std::size_t first = 0; first < count;) {
-    const std::size_t rows = count - first >= kRowsPerInsert ? kRowsPerInsert : 1;
+    const std::size_t rows = count - first >= kRowsPerStatement ? kRowsPerStatement : 1;
     Statement insert(*writer_db_, rows == 1 ? std::string_view(schema::sql::kInsertRecord)
-                                            : std::string_view(insert_many_sql()));
+                                            : std::string_view(insert_records_sql()));
     if (!insert.prepared()) return sqlite_error(*writer_db_, insert.prepare_code(), "inserting");
     for (std::size_t row = 0; row < rows; ++row) {
       const Record& record = waiter.records[first + row];
@@ -997,7 +1012,7 @@ Status<BufferError> SqliteBuffer::insert_records(Waiter& waiter, std::size_t cou
       const auto device_id = name_id(kDevice, record.key);
       if (!device_id.ok()) return device_id.error();
       const std::int64_t bytes = record_bytes(record);
-      const int base = static_cast<int>(row) * kColumnsPerRow;
+      const int base = static_cast<int>(row) * kRecordColumns;
       insert.bind(base + 1, *topic_id);
       insert.bind(base + 2, *device_id);
       insert.bind(base + 3, record.ts_ns);
@@ -1079,18 +1094,25 @@ Status<BufferError> SqliteBuffer::drop_oldest(Deltas& deltas) {
 }
 
 Status<BufferError> SqliteBuffer::write_deltas(const Deltas& deltas) {
-  if (!deltas.by_name.empty()) {
-    Statement add(*writer_db_, schema::sql::kAddGroupStats);
-    for (const auto& [id, counts] : deltas.by_name) {
-      if (counts.pending == 0 && counts.pending_bytes == 0) continue;
-      add.bind(1, id);
-      add.bind(2, counts.pending);
-      add.bind(3, counts.pending_bytes);
-      if (const int code = add.step(); code != SQLITE_DONE) {
-        return sqlite_error(*writer_db_, code, "updating group stats");
-      }
-      add.reset();
+  std::vector<std::pair<std::int64_t, Counts>> changed;
+  for (const auto& [id, counts] : deltas.by_name) {
+    if (counts.pending != 0 || counts.pending_bytes != 0) changed.emplace_back(id, counts);
+  }
+  for (std::size_t first = 0; first < changed.size();) {
+    const std::size_t rows = changed.size() - first >= kRowsPerStatement ? kRowsPerStatement : 1;
+    Statement add(*writer_db_, rows == 1 ? std::string_view(schema::sql::kAddGroupStats)
+                                         : std::string_view(add_group_stats_sql()));
+    for (std::size_t row = 0; row < rows; ++row) {
+      const auto& [id, counts] = changed[first + row];
+      const int base = static_cast<int>(row) * kGroupStatsColumns;
+      add.bind(base + 1, id);
+      add.bind(base + 2, counts.pending);
+      add.bind(base + 3, counts.pending_bytes);
     }
+    if (const int code = add.step(); code != SQLITE_DONE) {
+      return sqlite_error(*writer_db_, code, "updating group stats");
+    }
+    first += rows;
   }
   Statement add_total(*writer_db_, schema::sql::kAddTotal);
   std::int64_t dropped = 0;
