@@ -14,6 +14,8 @@
 #include <map>
 #include <sstream>
 
+#include "adapters/mqtt/settings.hpp"
+
 namespace sensorgate::mqtt {
 namespace {
 
@@ -23,7 +25,7 @@ struct HostPort {
 };
 
 HostPort split_url(std::string_view url) {
-  const bool tls = url.starts_with("ssl://") || url.starts_with("mqtts://");
+  const bool tls = is_tls_url(url);
   if (const auto scheme = url.find("://"); scheme != std::string_view::npos) {
     url.remove_prefix(scheme + 3);
   }

@@ -30,8 +30,8 @@ struct TcpConnection {
 };
 
 // The established TCP connections of this process whose peer is the host and port of `url`
-// (tcp://, ssl://, mqtt://, mqtts://; default ports 1883 and 8883). Empty when the url does not
-// resolve or /proc cannot be read.
+// (tcp:// or ssl:// as the config accepts them; default ports 1883 and 8883). Empty when the url
+// does not resolve or /proc cannot be read.
 std::vector<TcpConnection> connections_towards(std::string_view url);
 
 class BrokerConnection {

@@ -29,10 +29,6 @@ std::string test_crash_text() {
   return text != nullptr ? std::string(text) : std::string();
 }
 
-bool is_tls_url(std::string_view url) {
-  return url.starts_with("ssl://");
-}
-
 Error<adapters::StartError> bad_settings(const std::string& component, std::string message) {
   return make_error(adapters::StartError::kBadSettings, component + ": " + std::move(message));
 }

@@ -38,10 +38,6 @@ constexpr std::array<EnumName<TimestampUnit>, 6> kTimestampUnits{
      {"ns", TimestampUnit::kNanoseconds},
      {"rfc3339", TimestampUnit::kRfc3339}}};
 
-bool is_tls_url(std::string_view url) {
-  return url.starts_with("ssl://");
-}
-
 bool is_mqtt_url(std::string_view text) {
   for (std::string_view scheme : {"tcp://", "ssl://"}) {
     if (text.starts_with(scheme) && text.size() > scheme.size() &&
@@ -297,6 +293,10 @@ void check_tls_file(Reader& reader, const YAML::Node& node, const std::string& p
 }
 
 }  // namespace
+
+bool is_tls_url(std::string_view url) {
+  return url.starts_with("ssl://");
+}
 
 std::string effective_client_id(const MqttSettings& settings, const config::AdapterConfig& adapter,
                                 const config::Config& config) {

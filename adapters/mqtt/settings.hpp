@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -70,6 +71,9 @@ struct MqttSettings {
   // PoisonGuard's marker; empty: no guard.
   std::filesystem::path inflight_file;
 };
+
+// True for an ssl:// url (the only TLS scheme a config accepts); its default port is 8883.
+bool is_tls_url(std::string_view url);
 
 // The client id the adapter connects with: client_id, or <gateway.id>-<adapter name>.
 std::string effective_client_id(const MqttSettings& settings, const config::AdapterConfig& adapter,

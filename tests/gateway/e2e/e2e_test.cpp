@@ -319,14 +319,20 @@ void publish_crashing_reading(MqttClient& client, int n) {
                      ",\"note\":\"crash-here\"}");
 }
 
-TEST_CASE("a message the gateway dies on inside the callback comes back after the restart") {
-  Rig rig;
+// Restarts the gateway with the crash hook, publishes reading 0 and the crashing reading 1, and
+// waits for the gateway to die on it inside the MQTT callback.
+void crash_on_reading_1(Rig& rig, MqttClient& sensors) {
   REQUIRE(rig.gateway.stop() == 0);
   rig.gateway.start({kCrashHook});
-  MqttClient sensors(rig.mosquitto.url(), "sensors");
   publish_reading(sensors, 0);
   publish_crashing_reading(sensors, 1);
   REQUIRE(rig.gateway.wait_for_exit(20s) == kAbortExit);
+}
+
+TEST_CASE("a message the gateway dies on inside the callback comes back after the restart") {
+  Rig rig;
+  MqttClient sensors(rig.mosquitto.url(), "sensors");
+  crash_on_reading_1(rig, sensors);
   rig.gateway.start();  // without the hook the same message maps fine
   publish_reading(sensors, 2);
 
@@ -338,12 +344,8 @@ TEST_CASE("a message the gateway dies on inside the callback comes back after th
 
 TEST_CASE("a message the gateway dies on twice goes to the dead letters and the stream goes on") {
   Rig rig;
-  REQUIRE(rig.gateway.stop() == 0);
-  rig.gateway.start({kCrashHook});
   MqttClient sensors(rig.mosquitto.url(), "sensors");
-  publish_reading(sensors, 0);
-  publish_crashing_reading(sensors, 1);
-  REQUIRE(rig.gateway.wait_for_exit(20s) == kAbortExit);
+  crash_on_reading_1(rig, sensors);
   rig.gateway.launch({kCrashHook});  // the broker resends it at once: the second crash
   REQUIRE(rig.gateway.wait_for_exit(30s) == kAbortExit);
   rig.gateway.start({kCrashHook});  // the third time it is poison: kept aside, acknowledged
