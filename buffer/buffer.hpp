@@ -1,7 +1,8 @@
 // Buffer: the SQLite (WAL) store-and-forward queue between adapters and the Kafka forwarder.
 //
-// Write side: any thread may call append(); one writer thread commits queued appends in groups
-// (at once when a caller waits in append(), else per commit_interval or commit_max_rows,
+// Write side: any thread may call append(); queued appends are committed in groups, one group
+// at a time (at once when a caller waits in append(), which then commits on its own thread if
+// no group is running; else by the writer thread per commit_interval or commit_max_rows,
 // whichever comes first), and append() returns only once its records are committed, so the
 // caller may then acknowledge its source.
 // Read side: one forwarder thread takes batches in seq order (rows handed out are "in flight"
@@ -228,11 +229,18 @@ class Buffer {
 
   virtual Result<BacklogStats, BufferError> stats() = 0;
 
+  // A count that grows each time records are committed (appends, alerts, dead letters).
+  virtual std::uint64_t records_generation() const = 0;
+  // Waits until records_generation() is no longer `seen`, `timeout` passes or the buffer
+  // closes: how a drain with nothing to do sleeps until there is, instead of polling.
+  virtual void wait_for_records(std::uint64_t seen, std::chrono::milliseconds timeout) = 0;
+
   // Commits what is queued and stops the writer; later calls fail with kClosed.
   virtual void close() = 0;
 
-  // The writer thread's heartbeat (gateway/daemon/watchdog.hpp): beaten every round of its loop, at
-  // least every Heartbeat::kMaxIdle while idle; it stops after close(), and once a transaction
+  // The writer's heartbeat (gateway/daemon/watchdog.hpp): beaten every round of the writer
+  // thread's loop, at least every Heartbeat::kMaxIdle while idle, and after every group a caller
+  // committed on its own thread; it stops after close(), and once a transaction
   // that could not be rolled back made the writer fail closed (every write then fails with kIo).
   virtual const Heartbeat& writer_heartbeat() const = 0;
 

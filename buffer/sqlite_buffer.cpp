@@ -209,18 +209,16 @@ Result<std::unique_ptr<Buffer>, BufferError> Buffer::open(const Options& options
   }
   auto files = SqliteBuffer::open_files(options, seq_floor);
   if (!files.ok()) return files.error();
-  auto buffer = std::make_unique<SqliteBuffer>(options, std::move(files->writer),
-                                               std::move(files->reader), files->lock_fd);
+  auto buffer = std::make_unique<SqliteBuffer>(options, std::move(files).value());
   if (auto status = buffer->load_state(); !status.ok()) return status.error();
   return std::unique_ptr<Buffer>(std::move(buffer));
 }
 
-SqliteBuffer::SqliteBuffer(const Options& options, std::unique_ptr<Database> writer,
-                           std::unique_ptr<Database> reader, int lock_fd)
+SqliteBuffer::SqliteBuffer(const Options& options, Files files)
     : options_(options),
-      writer_db_(std::move(writer)),
-      reader_db_(std::move(reader)),
-      lock_fd_(lock_fd),
+      writer_db_(std::move(files.writer)),
+      reader_db_(std::move(files.reader)),
+      lock_fd_(files.lock_fd),
       full_log_(LogLevel::kWarning, std::string(kComponent)),
       commit_log_(LogLevel::kError, std::string(kComponent)),
       disk_log_(LogLevel::kWarning, std::string(kComponent)),
@@ -349,9 +347,23 @@ void SqliteBuffer::commit_and_wait(Waiter& waiter,
   }
   waiters_.push_back(&waiter);
   queued_rows_ += waiter.records.size();
-  if (waiter.commit_at_once) commit_at_once_ = true;
-  work_queued_.notify_one();
-  group_done_.wait(lock, [&] { return waiter.done; });
+  if (!waiter.commit_at_once) {
+    work_queued_.notify_one();
+    group_done_.wait(lock, [&] { return waiter.done; });
+    return;
+  }
+  // The caller waits for this commit anyway: when no group is running it commits on its own
+  // thread (with whatever else is queued), which spares the two thread switches of a hand-off
+  // to the writer. Otherwise it waits for the running group; when that ends without it, the
+  // turn is free and it takes it.
+  commit_at_once_ = true;
+  while (!waiter.done) {
+    if (committing_) {
+      group_done_.wait(lock);
+    } else {
+      run_group(lock);
+    }
+  }
 }
 
 Result<std::vector<AlertRow>, BufferError> SqliteBuffer::firing_alerts() {
@@ -368,13 +380,8 @@ Result<std::vector<AlertRow>, BufferError> SqliteBuffer::firing_alerts() {
 
 Status<BufferError> SqliteBuffer::sync() {
   Waiter waiter;
-  std::unique_lock lock(mutex_);
-  if (closing_) return closed_error();
-  if (failed_closed_) return *failed_closed_;
-  waiters_.push_back(&waiter);
-  commit_at_once_ = true;
-  work_queued_.notify_one();
-  group_done_.wait(lock, [&] { return waiter.done; });
+  waiter.commit_at_once = true;
+  commit_and_wait(waiter);
   if (waiter.failure) return *waiter.failure;
   return {};
 }
@@ -478,6 +485,17 @@ Status<BufferError> SqliteBuffer::next_batch(std::size_t max_rows, std::vector<S
   return {};
 }
 
+std::uint64_t SqliteBuffer::records_generation() const {
+  std::lock_guard lock(mutex_);
+  return records_generation_;
+}
+
+void SqliteBuffer::wait_for_records(std::uint64_t seen, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  records_committed_.wait_for(lock, timeout,
+                              [&] { return records_generation_ != seen || closing_; });
+}
+
 void SqliteBuffer::rewind() {
   std::lock_guard lock(reader_mutex_);
   cursor_ = 0;
@@ -513,6 +531,7 @@ void SqliteBuffer::close() {
     std::lock_guard lock(mutex_);
     closing_ = true;
     work_queued_.notify_one();
+    records_committed_.notify_all();
   }
   if (writer_thread_.joinable()) writer_thread_.join();
   std::lock_guard lock(mutex_);
@@ -528,17 +547,28 @@ void SqliteBuffer::run_writer() {
   std::unique_lock lock(mutex_);
   for (;;) {
     // Failed closed, the writer still answers every waiter but no longer vouches for itself:
-    // the watchdog sees a stale writer and systemd restarts the gateway.
-    if (!failed_closed_) writer_heartbeat_.beat();
+    // the watchdog sees a stale writer and systemd restarts the gateway. While a caller holds
+    // the commit turn, that caller beats when its group is done: a commit stuck on any thread
+    // stops the beats.
+    if (!failed_closed_ && !committing_) writer_heartbeat_.beat();
+    if (committing_) {
+      // What the caller leaves queued is the writer's again once it is done.
+      work_queued_.wait_for(lock, Heartbeat::kMaxIdle, [&] { return !committing_; });
+      continue;
+    }
     if (!has_work()) {
       if (closing_) break;
       if (dirty_since_maintenance_) {
-        const bool woke = work_queued_.wait_for(lock, kIdleBeforeMaintenance,
-                                                [&] { return has_work() || closing_; });
-        if (!woke) {
+        // Idle means no group for kIdleBeforeMaintenance, also none committed by a caller.
+        const bool woke = work_queued_.wait_until(lock, last_group_at_ + kIdleBeforeMaintenance,
+                                                  [&] { return has_work() || closing_; });
+        if (!woke && !committing_ &&
+            std::chrono::steady_clock::now() >= last_group_at_ + kIdleBeforeMaintenance) {
+          committing_ = true;  // maintenance uses the write connection too
           lock.unlock();
           maintain_when_idle();
           lock.lock();
+          release_turn();
         }
       } else {
         work_queued_.wait_for(lock, Heartbeat::kMaxIdle, [&] { return has_work() || closing_; });
@@ -550,43 +580,68 @@ void SqliteBuffer::run_writer() {
     work_queued_.wait_until(lock, first_queued_at_ + options_.commit_interval, [&] {
       return queued_rows_ >= options_.commit_max_rows || commit_at_once_ || closing_;
     });
-    Group group;
-    group.waiters.swap(waiters_);
-    group.delivered.swap(delivered_);
-    group.delivered_unknown.swap(delivered_unknown_);
-    group.dead_letters.swap(dead_letters_);
-    queued_rows_ = 0;
-    commit_at_once_ = false;
-    std::optional<std::string> corruption;
-    corruption.swap(reader_corruption_);
-    lock.unlock();
-    if (corruption) {
-      // The rows of the queued deliveries went with the old file.
-      if (quarantine_and_restart(*corruption)) {
-        group.delivered.clear();
-        group.delivered_unknown.clear();
-        group.dead_letters.clear();
-      }
-    }
-    commit_group(group);
-    lock.lock();
-    for (Waiter* waiter : group.waiters) waiter->done = true;
-    // Deliveries that could not be committed stay queued for the next group; at close they are
-    // let go (the rows stay pending and are sent again after a restart).
-    if (!closing_ && (!group.delivered.empty() || !group.delivered_unknown.empty() ||
-                      !group.dead_letters.empty())) {
-      if (!has_work()) first_queued_at_ = std::chrono::steady_clock::now();
-      delivered_.insert(delivered_.end(), group.delivered.begin(), group.delivered.end());
-      delivered_unknown_.insert(delivered_unknown_.end(), group.delivered_unknown.begin(),
-                                group.delivered_unknown.end());
-      queued_rows_ +=
-          group.delivered.size() + group.delivered_unknown.size() + group.dead_letters.size();
-      for (auto& request : group.dead_letters) dead_letters_.push_back(std::move(request));
-    }
-    group_done_.notify_all();
+    // Meanwhile a caller may have taken the turn, or committed everything already.
+    if (committing_ || !has_work()) continue;
+    run_group(lock);
   }
   lock.unlock();
   maintain_when_idle();
+}
+
+void SqliteBuffer::run_group(std::unique_lock<std::mutex>& lock) {
+  committing_ = true;
+  Group group;
+  group.waiters.swap(waiters_);
+  group.delivered.swap(delivered_);
+  group.delivered_unknown.swap(delivered_unknown_);
+  group.dead_letters.swap(dead_letters_);
+  queued_rows_ = 0;
+  commit_at_once_ = false;
+  std::optional<std::string> corruption;
+  corruption.swap(reader_corruption_);
+  lock.unlock();
+  if (corruption) {
+    // The rows of the queued deliveries went with the old file.
+    if (quarantine_and_restart(*corruption)) {
+      group.delivered.clear();
+      group.delivered_unknown.clear();
+      group.dead_letters.clear();
+    }
+  }
+  commit_group(group);
+  // A group commit is a round of the writer's work, whichever thread ran it.
+  if (!failed_closed_) writer_heartbeat_.beat();
+  lock.lock();
+  bool stored_records = false;
+  for (Waiter* waiter : group.waiters) {
+    waiter->done = true;
+    stored_records = stored_records || (!waiter->failure && !waiter->records.empty());
+  }
+  if (stored_records) {
+    ++records_generation_;
+    records_committed_.notify_all();
+  }
+  // Deliveries that could not be committed stay queued for the next group; at close they are
+  // let go (the rows stay pending and are sent again after a restart).
+  if (!closing_ && (!group.delivered.empty() || !group.delivered_unknown.empty() ||
+                    !group.dead_letters.empty())) {
+    if (!has_work()) first_queued_at_ = std::chrono::steady_clock::now();
+    delivered_.insert(delivered_.end(), group.delivered.begin(), group.delivered.end());
+    delivered_unknown_.insert(delivered_unknown_.end(), group.delivered_unknown.begin(),
+                              group.delivered_unknown.end());
+    queued_rows_ +=
+        group.delivered.size() + group.delivered_unknown.size() + group.dead_letters.size();
+    for (auto& request : group.dead_letters) dead_letters_.push_back(std::move(request));
+  }
+  release_turn();
+}
+
+void SqliteBuffer::release_turn() {
+  committing_ = false;
+  last_group_at_ = std::chrono::steady_clock::now();
+  group_done_.notify_all();
+  // Only wake the writer for what is left: a caller that committed alone costs it nothing.
+  if (has_work() || closing_) work_queued_.notify_one();
 }
 
 template <class Apply>

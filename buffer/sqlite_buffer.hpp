@@ -1,10 +1,13 @@
 // SqliteBuffer: the Buffer implementation (see buffer.hpp for the contract).
 //
-// Threads: one writer thread owns the write connection and commits what is queued in two
-// transactions per group (group commit): first the deletes of delivered and dead-lettered rows,
-// then the appends, so that a failing append (disk full) never keeps Kafka's progress from being
-// recorded and deleting can free space. Callers of append()/sync() wait for their group's
-// outcome, while mark_delivered()/dead_letter() only queue. next_batch()/stats() use a second
+// Threads: one group at a time commits what is queued in two transactions (group commit): first
+// the deletes of delivered and dead-lettered rows, then the appends, so that a failing append
+// (disk full) never keeps Kafka's progress from being recorded and deleting can free space. The
+// thread that holds the commit turn (committing_) owns the write connection and the writer
+// state: the writer thread, or a caller of append()/sync() that found no group running, which
+// then commits on its own thread rather than pay two thread switches for a hand-off. Callers of
+// append()/sync() wait for their group's outcome, while mark_delivered()/dead_letter() only
+// queue. next_batch()/stats() use a second
 // connection under reader_mutex_, with short statements so the WAL is never pinned.
 // Disk full: the writer gives the reserve file back to the filesystem, refuses appends without
 // trying while free space stays below the reserve, deletes, checkpoints and vacuums until it
@@ -18,6 +21,7 @@
 // restarts the gateway (reopening the file lets SQLite discard the half-done transaction).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -39,16 +43,15 @@ namespace sensorgate::buffer {
 
 class SqliteBuffer final : public Buffer {
  public:
-  // Use Buffer::open.
-  SqliteBuffer(const Options& options, std::unique_ptr<Database> writer,
-               std::unique_ptr<Database> reader, int lock_fd);
-
   // The connections and lock of a buffer file that passed the checks of open().
   struct Files {
     std::unique_ptr<Database> writer;
     std::unique_ptr<Database> reader;
     int lock_fd = -1;
   };
+
+  // Use Buffer::open.
+  SqliteBuffer(const Options& options, Files files);
   // Creates (0640, state directory 0750) or opens the file at options.path, locks it and sets
   // up both connections. `seq_floor`: for a new file, the first seq handed out is above it.
   static Result<Files, BufferError> open_files(const Options& options, std::int64_t seq_floor);
@@ -69,6 +72,8 @@ class SqliteBuffer final : public Buffer {
   Status<BufferError> dead_letter(std::int64_t seq, const std::string& error) override;
   Status<BufferError> sync() override;
   Result<BacklogStats, BufferError> stats() override;
+  std::uint64_t records_generation() const override;
+  void wait_for_records(std::uint64_t seen, std::chrono::milliseconds timeout) override;
   void close() override;
   const Heartbeat& writer_heartbeat() const override { return writer_heartbeat_; }
   Durability writer_durability() const override { return writer_durability_; }
@@ -128,6 +133,11 @@ class SqliteBuffer final : public Buffer {
 
   void run_writer();
   bool has_work() const;
+  // Takes the commit turn and everything queued, commits it with `lock` released, tells the
+  // waiters and gives the turn back. Called with `lock` held and the turn free.
+  void run_group(std::unique_lock<std::mutex>& lock);
+  // Gives the commit turn back and wakes whoever waits for it; under mutex_.
+  void release_turn();
   void commit_group(Group& group);
   // Runs `apply` and the aggregate updates in one transaction; rolls back on failure. `code`:
   // SQLite's result code of the failure (SQLITE_OK on success).
@@ -135,7 +145,7 @@ class SqliteBuffer final : public Buffer {
   Status<BufferError> run_transaction(Apply&& apply, int& code);
   Status<BufferError> apply_deletes(Group& group, Deltas& deltas);
   Status<BufferError> apply_appends(Group& group, Deltas& deltas);
-  // Logs and enters the failed-closed state (see the class comment); writer thread only.
+  // Logs and enters the failed-closed state (see the class comment); commit turn only.
   void fail_closed(const std::string& failure, const std::string& rollback_failure);
   // Fails every waiter of `group` that stores something (appends, alerts, drop counts).
   void fail_appends(Group& group, const Error<BufferError>& error);
@@ -161,12 +171,12 @@ class SqliteBuffer final : public Buffer {
   // Whether a buffer error is corruption; also true after the reader saw corruption.
   static bool is_corruption(const Error<BufferError>& error);
   void note_reader_corruption(const Error<BufferError>& error);
-  // While broken_, there are no connections; under reader_mutex_ (or on the writer thread).
+  // While broken_, there are no connections; under reader_mutex_ (or with the commit turn).
   bool broken_reader() const;
   Error<BufferError> broken_error() const;
 
   const Options options_;
-  std::unique_ptr<Database> writer_db_;  // writer thread only (and open/close)
+  std::unique_ptr<Database> writer_db_;  // with the commit turn only (and open/close)
   std::unique_ptr<Database> reader_db_;  // under reader_mutex_
   int lock_fd_;  // flock()ed: one writer process per buffer file; replaced on quarantine
 
@@ -182,22 +192,28 @@ class SqliteBuffer final : public Buffer {
   // A queued waiter asked for its group now (append(), sync()): the writer does not wait out
   // commit_interval; whatever else is queued joins the same group.
   bool commit_at_once_ = false;
+  // A thread holds the commit turn: it alone uses writer_db_ and the writer state below.
+  bool committing_ = false;
+  std::chrono::steady_clock::time_point last_group_at_{};  // when the last turn ended
+  std::uint64_t records_generation_ = 0;                   // groups that committed records
+  std::condition_variable records_committed_;
   std::optional<std::string> reader_corruption_;  // what the reader saw; the writer quarantines
   std::chrono::steady_clock::time_point first_queued_at_{};
   bool closing_ = false;
   bool closed_ = false;
-  // Set once by the writer (fail_closed), which alone writes it and so may read it unlocked.
+  // Set once by the holder of the commit turn (fail_closed); holders may read it unlocked.
   std::optional<Error<BufferError>> failed_closed_;
   std::mutex close_mutex_;  // close() may race with the destructor's close()
   std::thread writer_thread_;
   Heartbeat writer_heartbeat_{"buffer writer"};
   Durability writer_durability_ = Durability::kProcess;  // read back by load_state()
 
-  // Writer-thread state.
+  // Writer state: used by the holder of the commit turn only.
   Counts committed_;  // pending rows/bytes as of the last commit
   std::unordered_map<std::string, std::int64_t> topic_ids_, device_ids_;
   std::vector<std::pair<std::int64_t, std::string>> names_added_;  // in the open transaction
-  bool dirty_since_maintenance_ = false;
+  // Also read by the writer thread without the turn, to decide whether maintenance is due.
+  std::atomic<bool> dirty_since_maintenance_{false};
   bool disk_full_ = false;
   bool refusing_for_disk_ = false;  // this group's records are refused: the disk is full
   bool broken_ = false;  // a quarantine could not start a fresh file: appends fail with kIo

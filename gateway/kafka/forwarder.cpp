@@ -12,6 +12,9 @@ namespace sensorgate::kafka {
 namespace {
 
 constexpr std::string_view kComponent = "kafka";
+// Longest sleep of an idle forwarder between two looks at librdkafka's queue (errors, broker
+// state) and at a stop request; new records wake it at once.
+constexpr auto kIdleWait = std::chrono::milliseconds(250);
 
 enum class Outcome { kDelivered, kPurged, kPermanent, kFatal, kRetry };
 
@@ -178,17 +181,22 @@ void Forwarder::run() {
     }
     if (fatal_) recover_from_fatal();
     if (rewind_needed_) rewind_when_idle();
+    const std::uint64_t records_seen = buffer_.records_generation();
     const Fill fill_state = fill();
-    int timeout_ms = 0;
-    switch (fill_state) {
-      case Fill::kFull:  // returns as soon as a report makes room
-        timeout_ms = 10;
-        break;
-      case Fill::kEmpty:
-        timeout_ms = static_cast<int>(options_.idle_poll.count());
-        break;
+    if (fill_state == Fill::kEmpty && nothing_awaited()) {
+      // Nothing to send and no report to wait for: sleep until new records are committed rather
+      // than poll, serving what librdkafka queued (errors, broker state) once per wake-up.
+      serve_reports(0);
+      buffer_.wait_for_records(records_seen, kIdleWait);
+      // Under light load records come one small commit at a time; gathering for idle_poll
+      // (serving reports meanwhile) reads them in one batch, not one buffer read per commit.
+      if (buffer_.records_generation() != records_seen) {
+        serve_reports(static_cast<int>(options_.idle_poll.count()));
+      }
+    } else {
+      // kFull returns as soon as a report makes room.
+      serve_reports(fill_state == Fill::kFull ? 10 : static_cast<int>(options_.idle_poll.count()));
     }
-    serve_reports(timeout_ms);
     if (exactly_once()) end_transaction_when_due();
     commit_reports();
     check_connectivity();
@@ -422,6 +430,11 @@ void Forwarder::recover_from_fatal() {
 }
 
 // While nothing flows, asks the cluster for metadata now and then to learn that it is back.
+bool Forwarder::nothing_awaited() const {
+  return in_flight_ == 0 && up_ && !fatal_ && !rewind_needed_ &&
+         !(exactly_once() && transaction_open_);
+}
+
 void Forwarder::check_connectivity() {
   if (up_ || in_flight_ > 0 || producer_ == nullptr) return;
   const auto now = std::chrono::steady_clock::now();

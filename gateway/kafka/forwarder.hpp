@@ -53,7 +53,9 @@ struct ForwarderOptions {
   ProducerSettings producer;
   std::uint32_t max_in_flight = 20000;  // rows handed to the producer and not yet reported
   std::uint32_t batch_rows = 5000;      // rows per buffer read
-  // How long the thread waits for new rows when the buffer is empty.
+  // How long the thread waits for delivery reports when the buffer is empty and rows are in
+  // flight; with nothing in flight it sleeps until records are committed, then gathers for this
+  // long before it reads them.
   std::chrono::milliseconds idle_poll = std::chrono::milliseconds(20);
   Delivery delivery = Delivery::kAtLeastOnce;
   // Exactly once: a transaction ends after this many rows or this long after its first row.
@@ -140,6 +142,9 @@ class Forwarder {
   void recover_from_fatal();
   void rewind_when_idle();
   void check_connectivity();
+  // Nothing in flight, no transaction open, the cluster up: the loop may sleep until records
+  // are committed.
+  bool nothing_awaited() const;
   void set_up(bool up, const std::string& why);
   void finish(std::chrono::steady_clock::time_point deadline);
 

@@ -142,6 +142,14 @@ Result<buffer::BacklogStats, buffer::BufferError> WatchedBuffer::stats() {
   return inner_.stats();
 }
 
+std::uint64_t WatchedBuffer::records_generation() const {
+  return inner_.records_generation();
+}
+
+void WatchedBuffer::wait_for_records(std::uint64_t seen, std::chrono::milliseconds timeout) {
+  inner_.wait_for_records(seen, timeout);
+}
+
 void WatchedBuffer::close() {
   inner_.close();
 }

@@ -69,6 +69,8 @@ class WatchedBuffer final : public buffer::Buffer {
   Status<buffer::BufferError> mark_delivered(std::span<const std::int64_t> seqs) override;
   Status<buffer::BufferError> dead_letter(std::int64_t seq, const std::string& error) override;
   Status<buffer::BufferError> sync() override;
+  std::uint64_t records_generation() const override;
+  void wait_for_records(std::uint64_t seen, std::chrono::milliseconds timeout) override;
   Result<buffer::BacklogStats, buffer::BufferError> stats() override;
   void close() override;
   const Heartbeat& writer_heartbeat() const override;

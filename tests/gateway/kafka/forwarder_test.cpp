@@ -5,7 +5,9 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <map>
 #include <set>
 #include <string>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "buffer/buffer.hpp"
+#include "core/heartbeat.hpp"
 #include "tests/gateway/kafka/record_checks.hpp"
 #include "tests/support/kafka_cluster.hpp"
 #include "tests/support/kafka_consumer.hpp"
@@ -64,6 +67,27 @@ TEST_CASE("readings of many devices arrive exactly once, keyed and partitioned b
   CHECK(stats.delivered_by_topic[0].delivered == expected.size());
   CHECK(stats.kafka_up);
   CHECK(buffer->stats()->delivered_total == expected.size());
+}
+
+TEST_CASE("an idle forwarder sleeps until records are committed, beating, then sends them") {
+  TempDir dir;
+  KafkaCluster cluster;
+  auto buffer = open_buffer(dir / "buffer.db");
+  auto forwarder = make_forwarder(options_for(cluster.bootstrap()), *buffer);
+  forwarder->start();
+  REQUIRE(wait_until([&] { return forwarder->stats().kafka_up; }, 30s));
+  // Idle for longer than a heartbeat interval: the sleep is bounded, the watchdog sees beats.
+  const auto idle_until = std::chrono::steady_clock::now() + Heartbeat::kMaxIdle + 500ms;
+  auto oldest_beat = std::chrono::steady_clock::duration::zero();
+  while (std::chrono::steady_clock::now() < idle_until) {
+    oldest_beat = std::max(oldest_beat, forwarder->heartbeat().age());
+    std::this_thread::sleep_for(10ms);
+  }
+  CHECK(oldest_beat < Heartbeat::kMaxIdle);
+  Expected expected;
+  append_readings(*buffer, expected, kTopic, 3, 5);
+  drain(*buffer, *forwarder);
+  check_exactly_once(consume_all(cluster, expected.size()), expected, kGateway, kPartitions);
 }
 
 TEST_CASE("rows wait in the buffer while every broker is down and flow when they return") {

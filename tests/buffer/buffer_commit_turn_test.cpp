@@ -1,0 +1,180 @@
+// Who commits: a caller that waits for its commit (append(), sync()) commits on its own thread
+// when no group is running, and otherwise waits for the running group; the writer thread keeps
+// the rest (append_some's commit_interval, deliveries, maintenance). These tests pin that down
+// with the kernel's per-thread I/O accounting and mixed loads on several threads.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "buffer/buffer.hpp"
+#include "buffer_test_util.hpp"
+#include "core/heartbeat.hpp"
+#include "support/temp_dir.hpp"
+
+namespace sensorgate::testing {
+namespace {
+
+// Bytes this thread has written through write(2)-like calls since it started (Linux
+// /proc/thread-self/io, "wchar").
+std::uint64_t bytes_written_by_this_thread() {
+  std::ifstream io("/proc/thread-self/io");
+  std::string key;
+  std::uint64_t value = 0;
+  while (io >> key >> value) {
+    if (key == "wchar:") return value;
+  }
+  FAIL("no wchar in /proc/thread-self/io");
+  return 0;
+}
+
+buffer::Options options_in(const TempDir& dir) {
+  buffer::Options options;
+  options.path = dir / "buffer.db";
+  options.commit_interval = std::chrono::milliseconds(2);
+  return options;
+}
+
+TEST_CASE("an append while no group runs is written to the WAL by the caller's own thread") {
+  TempDir dir;
+  auto buffer = open_buffer(options_in(dir));
+  REQUIRE(buffer->append(make_records("warm-up", 0, 1)).ok());
+  const std::uint64_t before = bytes_written_by_this_thread();
+  REQUIRE(buffer->append(make_records("dev-1", 0, 3)).ok());
+  // At least one WAL frame (a 4096-byte page and its header) went out from this thread.
+  CHECK(bytes_written_by_this_thread() - before >= 4096);
+  REQUIRE(buffer->sync().ok());
+  CHECK(read_all(*buffer).size() == 4);
+}
+
+TEST_CASE("records queued by append_some join the group of a caller that commits at once") {
+  TempDir dir;
+  auto options = options_in(dir);
+  options.commit_interval = std::chrono::seconds(30);  // the writer would wait that long
+  auto buffer = open_buffer(options);
+  const auto records = make_records("slow", 0, 2);
+  std::thread interval_appender([&] {
+    const auto stored =
+        buffer->append_some(records, std::chrono::steady_clock::now(), buffer::AtCap::kStoreAll);
+    CHECK(stored.ok());
+  });
+  // Give append_some the time to queue, then commit at once from here.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  bool joined = false;
+  while (!joined && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    REQUIRE(buffer->append(make_records("fast", 0, 1)).ok());
+    joined = read_all(*buffer).size() >= 3;
+  }
+  interval_appender.join();
+  CHECK(joined);
+}
+
+TEST_CASE("appends, interval appends and deliveries on several threads lose and repeat nothing") {
+  TempDir dir;
+  auto buffer = open_buffer(options_in(dir));
+  constexpr int kWaiting = 2, kInterval = 2, kAppends = 150, kPerAppend = 4;
+  constexpr std::uint64_t kTotal = (kWaiting + kInterval) * kAppends * kPerAppend;
+  std::atomic<int> appenders_left{kWaiting + kInterval};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kWaiting + kInterval; ++t) {
+    threads.emplace_back([&, t] {
+      const bool at_once = t < kWaiting;
+      for (int i = 0; i < kAppends; ++i) {
+        const auto records = make_records("dev-" + std::to_string(t), i * kPerAppend, kPerAppend);
+        if (at_once) {
+          CHECK(buffer->append(records).ok());
+        } else {
+          std::size_t done = 0;
+          while (done < records.size()) {
+            const auto stored =
+                buffer->append_some(std::span(records).subspan(done),
+                                    std::chrono::steady_clock::now(), buffer::AtCap::kStoreAll);
+            REQUIRE(stored.ok());
+            done += stored->stored;
+          }
+        }
+      }
+      --appenders_left;
+    });
+  }
+  // The drain: hands rows out and reports them delivered while the appenders run.
+  std::uint64_t delivered = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while ((appenders_left > 0 || delivered < kTotal) &&
+         std::chrono::steady_clock::now() < deadline) {
+    const auto batch = buffer->next_batch(200);
+    REQUIRE(batch.ok());
+    if (batch->empty()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      continue;
+    }
+    std::vector<std::int64_t> seqs;
+    for (const auto& row : *batch) seqs.push_back(row.seq);
+    REQUIRE(buffer->mark_delivered(seqs).ok());
+    delivered += seqs.size();
+  }
+  for (auto& thread : threads) thread.join();
+  REQUIRE(buffer->sync().ok());
+  CHECK(delivered == kTotal);
+  const auto stats = buffer->stats();
+  REQUIRE(stats.ok());
+  CHECK(stats->pending == 0);
+  CHECK(stats->delivered_total == kTotal);
+}
+
+TEST_CASE("wait_for_records returns once records are committed, at its timeout, or at close") {
+  TempDir dir;
+  auto buffer = open_buffer(options_in(dir));
+  using std::chrono::milliseconds;
+  const auto timed = [](auto&& work) {
+    const auto start = std::chrono::steady_clock::now();
+    work();
+    return std::chrono::steady_clock::now() - start;
+  };
+  // Nothing committed: it waits out its timeout.
+  const std::uint64_t seen = buffer->records_generation();
+  CHECK(timed([&] { buffer->wait_for_records(seen, milliseconds(200)); }) >= milliseconds(200));
+  // A commit wakes it long before its timeout.
+  std::thread appender([&] {
+    std::this_thread::sleep_for(milliseconds(100));
+    CHECK(buffer->append(make_records("dev", 0, 1)).ok());
+  });
+  CHECK(timed([&] { buffer->wait_for_records(seen, std::chrono::seconds(30)); }) <
+        std::chrono::seconds(20));
+  appender.join();
+  CHECK(buffer->records_generation() != seen);
+  // Deliveries and syncs commit no records: the count stays.
+  const std::uint64_t after_append = buffer->records_generation();
+  REQUIRE(buffer->sync().ok());
+  CHECK(buffer->records_generation() == after_append);
+  // Close wakes a waiter at once.
+  std::thread closer([&] {
+    std::this_thread::sleep_for(milliseconds(100));
+    buffer->close();
+  });
+  CHECK(timed([&] { buffer->wait_for_records(after_append, std::chrono::seconds(30)); }) <
+        std::chrono::seconds(20));
+  closer.join();
+}
+
+TEST_CASE("the writer heartbeat stays fresh while callers commit on their own threads") {
+  TempDir dir;
+  auto buffer = open_buffer(options_in(dir));
+  auto oldest = std::chrono::steady_clock::duration::zero();
+  const auto until =
+      std::chrono::steady_clock::now() + 2 * Heartbeat::kMaxIdle + std::chrono::milliseconds(500);
+  for (int n = 0; std::chrono::steady_clock::now() < until; ++n) {
+    REQUIRE(buffer->append(make_records("dev", n, 1)).ok());
+    oldest = std::max(oldest, buffer->writer_heartbeat().age());
+  }
+  CHECK(oldest < Heartbeat::kMaxIdle);
+}
+
+}  // namespace
+}  // namespace sensorgate::testing
