@@ -29,13 +29,6 @@ buffer::Record alert_record(const std::string& device) {
   return buffer::Record{"sensors.alerts", device, 1, "{\"rule\":\"boiler-overpressure\"}"};
 }
 
-buffer::Options options_in(const TempDir& dir) {
-  buffer::Options options;
-  options.path = dir / "buffer.db";
-  options.commit_interval = std::chrono::milliseconds(2);
-  return options;
-}
-
 TEST_CASE("an alert is stored in the alerts table and its record queued for Kafka together") {
   TempDir dir;
   auto buffer = open_buffer(options_in(dir));

@@ -33,13 +33,6 @@ std::uint64_t bytes_written_by_this_thread() {
   return 0;
 }
 
-buffer::Options options_in(const TempDir& dir) {
-  buffer::Options options;
-  options.path = dir / "buffer.db";
-  options.commit_interval = std::chrono::milliseconds(2);
-  return options;
-}
-
 TEST_CASE("an append while no group runs is written to the WAL by the caller's own thread") {
   TempDir dir;
   auto buffer = open_buffer(options_in(dir));

@@ -62,13 +62,6 @@ class DeniedStatements {
   DeniedStatements& operator=(const DeniedStatements&) = delete;
 };
 
-buffer::Options options_in(const TempDir& dir) {
-  buffer::Options options;
-  options.path = dir / "buffer.db";
-  options.commit_interval = std::chrono::milliseconds(2);
-  return options;
-}
-
 constexpr const char* kFailedClosed = "could not be rolled back";
 
 TEST_CASE("a ROLLBACK that fails stops the writer: waiting and later writes fail with the reason") {

@@ -12,13 +12,6 @@
 namespace sensorgate::testing {
 namespace {
 
-buffer::Options options_in(const TempDir& dir) {
-  buffer::Options options;
-  options.path = dir / "buffer.db";
-  options.commit_interval = std::chrono::milliseconds(2);
-  return options;
-}
-
 std::vector<std::int64_t> seqs_of(const std::vector<buffer::StoredRecord>& records) {
   std::vector<std::int64_t> seqs;
   for (const auto& record : records) seqs.push_back(record.seq);

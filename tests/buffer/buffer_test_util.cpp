@@ -4,6 +4,13 @@
 
 namespace sensorgate::testing {
 
+buffer::Options options_in(const TempDir& dir) {
+  buffer::Options options;
+  options.path = dir / "buffer.db";
+  options.commit_interval = std::chrono::milliseconds(2);
+  return options;
+}
+
 std::unique_ptr<buffer::Buffer> open_buffer(const buffer::Options& options) {
   auto opened = buffer::Buffer::open(options);
   if (!opened.ok()) FAIL("open failed: " << opened.error().message);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "buffer/buffer.hpp"
+#include "support/temp_dir.hpp"
 
 namespace sensorgate::testing {
 
@@ -21,6 +22,9 @@ inline std::vector<buffer::Record> make_records(const std::string& device, int f
   for (int n = first; n < first + count; ++n) records.push_back(make_record(device, n));
   return records;
 }
+
+// The options most buffer tests use: buffer.db in `dir`, group commits every 2 ms.
+buffer::Options options_in(const TempDir& dir);
 
 // Opens the buffer or fails the test with the buffer's message.
 std::unique_ptr<buffer::Buffer> open_buffer(const buffer::Options& options);
