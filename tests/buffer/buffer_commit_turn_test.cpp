@@ -51,10 +51,12 @@ TEST_CASE("records queued by append_some join the group of a caller that commits
   options.commit_interval = std::chrono::seconds(30);  // the writer would wait that long
   auto buffer = open_buffer(options);
   const auto records = make_records("slow", 0, 2);
-  std::thread interval_appender([&] {
-    const auto stored =
-        buffer->append_some(records, std::chrono::steady_clock::now(), buffer::AtCap::kStoreAll);
-    CHECK(stored.ok());
+  // Catch assertions belong to the test's thread: the others only report.
+  std::atomic<bool> stored_ok{false};
+  std::jthread interval_appender([&] {
+    stored_ok =
+        buffer->append_some(records, std::chrono::steady_clock::now(), buffer::AtCap::kStoreAll)
+            .ok();
   });
   // Give append_some the time to queue, then commit at once from here.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -66,6 +68,7 @@ TEST_CASE("records queued by append_some join the group of a caller that commits
   }
   interval_appender.join();
   CHECK(joined);
+  CHECK(stored_ok);
 }
 
 TEST_CASE("appends, interval appends and deliveries on several threads lose and repeat nothing") {
@@ -74,23 +77,26 @@ TEST_CASE("appends, interval appends and deliveries on several threads lose and 
   constexpr int kWaiting = 2, kInterval = 2, kAppends = 150, kPerAppend = 4;
   constexpr std::uint64_t kTotal = (kWaiting + kInterval) * kAppends * kPerAppend;
   std::atomic<int> appenders_left{kWaiting + kInterval};
-  std::vector<std::thread> threads;
+  std::atomic<int> failed_appends{0};  // Catch assertions belong to the test's thread
+  std::vector<std::jthread> threads;   // joined also when an assertion throws
   for (int t = 0; t < kWaiting + kInterval; ++t) {
     threads.emplace_back([&, t] {
       const bool at_once = t < kWaiting;
       for (int i = 0; i < kAppends; ++i) {
         const auto records = make_records("dev-" + std::to_string(t), i * kPerAppend, kPerAppend);
         if (at_once) {
-          CHECK(buffer->append(records).ok());
-        } else {
-          std::size_t done = 0;
-          while (done < records.size()) {
-            const auto stored =
-                buffer->append_some(std::span(records).subspan(done),
-                                    std::chrono::steady_clock::now(), buffer::AtCap::kStoreAll);
-            REQUIRE(stored.ok());
-            done += stored->stored;
+          if (!buffer->append(records).ok()) ++failed_appends;
+          continue;
+        }
+        for (std::size_t done = 0; done < records.size();) {
+          const auto stored =
+              buffer->append_some(std::span(records).subspan(done),
+                                  std::chrono::steady_clock::now(), buffer::AtCap::kStoreAll);
+          if (!stored.ok()) {
+            ++failed_appends;
+            break;
           }
+          done += stored->stored;
         }
       }
       --appenders_left;
@@ -113,6 +119,7 @@ TEST_CASE("appends, interval appends and deliveries on several threads lose and 
     delivered += seqs.size();
   }
   for (auto& thread : threads) thread.join();
+  CHECK(failed_appends == 0);
   REQUIRE(buffer->sync().ok());
   CHECK(delivered == kTotal);
   const auto stats = buffer->stats();
@@ -134,20 +141,22 @@ TEST_CASE("wait_for_records returns once records are committed, at its timeout, 
   const std::uint64_t seen = buffer->records_generation();
   CHECK(timed([&] { buffer->wait_for_records(seen, milliseconds(200)); }) >= milliseconds(200));
   // A commit wakes it long before its timeout.
-  std::thread appender([&] {
+  std::atomic<bool> appended{false};  // Catch assertions belong to the test's thread
+  std::jthread appender([&] {
     std::this_thread::sleep_for(milliseconds(100));
-    CHECK(buffer->append(make_records("dev", 0, 1)).ok());
+    appended = buffer->append(make_records("dev", 0, 1)).ok();
   });
   CHECK(timed([&] { buffer->wait_for_records(seen, std::chrono::seconds(30)); }) <
         std::chrono::seconds(20));
   appender.join();
+  REQUIRE(appended);
   CHECK(buffer->records_generation() != seen);
   // Deliveries and syncs commit no records: the count stays.
   const std::uint64_t after_append = buffer->records_generation();
   REQUIRE(buffer->sync().ok());
   CHECK(buffer->records_generation() == after_append);
   // Close wakes a waiter at once.
-  std::thread closer([&] {
+  std::jthread closer([&] {
     std::this_thread::sleep_for(milliseconds(100));
     buffer->close();
   });
