@@ -7,8 +7,8 @@
 // state: the writer thread, or a caller of append()/sync() that found no group running, which
 // then commits on its own thread rather than pay two thread switches for a hand-off. Callers of
 // append()/sync() wait for their group's outcome, while mark_delivered()/dead_letter() only
-// queue. next_batch()/stats() use a second
-// connection under reader_mutex_, with short statements so the WAL is never pinned.
+// queue. next_batch()/stats() use a second connection under reader_mutex_, with short
+// statements so the WAL is never pinned.
 // Disk full: the writer gives the reserve file back to the filesystem, refuses appends without
 // trying while free space stays below the reserve, deletes, checkpoints and vacuums until it
 // is back, then takes the reserve again.

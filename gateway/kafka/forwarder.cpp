@@ -429,12 +429,12 @@ void Forwarder::recover_from_fatal() {
   ++stats_.producer_restarts;
 }
 
-// While nothing flows, asks the cluster for metadata now and then to learn that it is back.
 bool Forwarder::nothing_awaited() const {
   return in_flight_ == 0 && up_ && !fatal_ && !rewind_needed_ &&
          !(exactly_once() && transaction_open_);
 }
 
+// While nothing flows, asks the cluster for metadata now and then to learn that it is back.
 void Forwarder::check_connectivity() {
   if (up_ || in_flight_ > 0 || producer_ == nullptr) return;
   const auto now = std::chrono::steady_clock::now();
