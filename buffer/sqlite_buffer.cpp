@@ -1,6 +1,7 @@
 #include "buffer/sqlite_buffer.hpp"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -1284,6 +1285,19 @@ void SqliteBuffer::maintain_when_idle(int step_pages) {
   if (auto status = writer_db_->exec(schema::sql::kCheckpointTruncate); !status.ok()) {
     log_warning(kComponent, "WAL checkpoint failed: " + status.error().message);
   }
+  release_memory();
+}
+
+void SqliteBuffer::release_memory() {
+  // A drained backlog leaves both page caches full and the freed heap (here and in librdkafka,
+  // whose copies of the sent rows are gone) held by the allocator: idle, the gateway returns
+  // them, so RSS after a long outage falls back to its steady size.
+  sqlite3_db_release_memory(writer_db_->handle());
+  {
+    std::lock_guard lock(reader_mutex_);
+    if (reader_db_ != nullptr) sqlite3_db_release_memory(reader_db_->handle());
+  }
+  malloc_trim(0);
 }
 
 }  // namespace sensorgate::buffer

@@ -12,15 +12,20 @@
 namespace sensorgate::bench {
 namespace {
 
-long peak_rss_kib() {
+long status_kib(const char* field) {
+  const std::string prefix = std::string(field) + ":";
   std::ifstream status("/proc/self/status");
   for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+    if (line.rfind(prefix, 0) == 0) return std::strtol(line.c_str() + prefix.size(), nullptr, 10);
   }
   return 0;
 }
 
 }  // namespace
+
+long current_rss_kib() {
+  return status_kib("VmRSS");
+}
 
 double process_cpu_seconds() {
   rusage usage{};
@@ -39,7 +44,7 @@ PhaseFigures run_in_child(const std::function<bool(PhaseFigures&)>& phase) {
     close(fds[0]);
     PhaseFigures figures;
     figures.ok = phase(figures);
-    figures.peak_rss_kib = peak_rss_kib();
+    figures.peak_rss_kib = status_kib("VmHWM");
     std::fflush(stdout);
     [[maybe_unused]] auto written = write(fds[1], &figures, sizeof figures);
     _exit(0);

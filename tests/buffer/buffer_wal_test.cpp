@@ -1,5 +1,7 @@
 // The files on disk follow the backlog: the WAL is cut back and freed pages are returned once
-// the writer is idle, also while statistics readers come and go.
+// the writer is idle, also while statistics readers come and go; so does the memory.
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -68,6 +70,44 @@ TEST_CASE(
       wait_until([&] { return size_or_zero(path) < peak / 4; }, std::chrono::seconds(20));
   INFO("peak " << peak << " bytes, now " << size_or_zero(path));
   CHECK(shrunk);
+}
+
+TEST_CASE("after a drained backlog the idle writer empties the page caches") {
+  TempDir dir;
+  auto buffer = open_buffer(options_in(dir));
+  sqlite3_int64 used = 0, peak = 0;
+  sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &used, &peak, /*resetFlag=*/1);
+  for (int i = 0; i < 50; ++i) {
+    std::vector<buffer::Record> records;
+    for (int n = 0; n < 1000; ++n) {
+      records.push_back(
+          buffer::Record{"t", "d" + std::to_string(n % 10), n, std::string(200, 'v')});
+    }
+    REQUIRE(buffer->append(records).ok());
+  }
+  for (int rounds = 0; rounds < 100; ++rounds) {
+    const auto batch = buffer->next_batch(5000);
+    REQUIRE(batch.ok());
+    if (batch->empty()) break;
+    std::vector<std::int64_t> seqs;
+    for (const auto& row : *batch) seqs.push_back(row.seq);
+    REQUIRE(buffer->mark_delivered(seqs).ok());
+  }
+  REQUIRE(buffer->sync().ok());
+  sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &used, &peak, /*resetFlag=*/0);
+  // Filling and draining 50,000 rows (11 MB) touched more pages than the caches hold.
+  CHECK(peak > 8'000'000);
+  const bool released = wait_until(
+      [&] {
+        sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &used, &peak, /*resetFlag=*/0);
+        return used < 1'000'000;
+      },
+      std::chrono::seconds(20));
+  INFO("SQLite memory in use " << used << " bytes, peak " << peak);
+  CHECK(released);
+  // The released caches fill again as the next records come.
+  REQUIRE(buffer->append(make_records("d", 0, 10)).ok());
+  CHECK(read_all(*buffer).size() == 10);
 }
 
 TEST_CASE("a row dead-lettered and then also reported delivered is counted once") {
