@@ -567,7 +567,8 @@ void SqliteBuffer::run_writer() {
             std::chrono::steady_clock::now() >= last_group_at_ + kIdleBeforeMaintenance) {
           committing_ = true;  // maintenance uses the write connection too
           lock.unlock();
-          maintain_when_idle();
+          // Idle, and not on the disk-full path or at close: the caches are not needed now.
+          if (maintain_when_idle()) release_memory();
           lock.lock();
           release_turn();
         }
@@ -1261,9 +1262,9 @@ Error<BufferError> SqliteBuffer::broken_error() const {
                     "buffer file " + options_.path.string() + " is unavailable: " + broken_reason_);
 }
 
-void SqliteBuffer::maintain_when_idle(int step_pages) {
+bool SqliteBuffer::maintain_when_idle(int step_pages) {
   dirty_since_maintenance_ = false;
-  if (writer_db_ == nullptr || failed_closed_) return;  // broken_: no file; failed closed
+  if (writer_db_ == nullptr || failed_closed_) return false;  // broken_: no file; failed closed
   // Give back the pages of delivered rows so the file shrinks with the backlog, then cut the
   // WAL back to zero: nothing pins it while the writer is idle.
   for (int round = 0; round < 1000; ++round) {
@@ -1279,13 +1280,13 @@ void SqliteBuffer::maintain_when_idle(int step_pages) {
     std::lock_guard lock(mutex_);
     if (has_work()) {
       dirty_since_maintenance_ = true;
-      return;
+      return false;
     }
   }
   if (auto status = writer_db_->exec(schema::sql::kCheckpointTruncate); !status.ok()) {
     log_warning(kComponent, "WAL checkpoint failed: " + status.error().message);
   }
-  release_memory();
+  return true;
 }
 
 void SqliteBuffer::release_memory() {

@@ -165,10 +165,11 @@ class SqliteBuffer final : public Buffer {
   Status<BufferError> drop_oldest(Deltas& deltas);
   Status<BufferError> write_deltas(const Deltas& deltas);
   Result<std::int64_t, BufferError> name_id(std::int64_t kind, const std::string& name);
-  // Gives free pages back to the filesystem (incremental vacuum, `step_pages` at a time),
-  // resets the WAL and releases memory (release_memory); stops early when work is queued.
-  void maintain_when_idle(int step_pages = 2000);
-  // Empties both connections' page caches and returns the heap's free memory to the system.
+  // Gives free pages back to the filesystem (incremental vacuum, `step_pages` at a time) and
+  // resets the WAL; stops early when work is queued. True when it got to the end.
+  bool maintain_when_idle(int step_pages = 2000);
+  // Empties both connections' page caches and returns the heap's free memory to the system;
+  // holder of the commit turn.
   void release_memory();
   // Whether a buffer error is corruption; also true after the reader saw corruption.
   static bool is_corruption(const Error<BufferError>& error);
