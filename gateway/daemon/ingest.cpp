@@ -28,16 +28,20 @@ adapters::IngestError ingest_error_of(buffer::BufferError error) {
 }  // namespace
 
 IngestPipeline::IngestPipeline(buffer::Buffer& buffer, std::string default_topic,
-                               ReadingObserver* observer, std::size_t max_queued)
+                               ReadingObserver* observer, std::size_t max_queued_bytes)
     : buffer_(buffer),
       default_topic_(std::move(default_topic)),
       observer_(observer),
-      max_queued_(max_queued) {
+      max_queued_bytes_(max_queued_bytes) {
   ingest_thread_ = std::thread([this] { run_ingest_thread(); });
 }
 
 IngestPipeline::~IngestPipeline() {
   stop(std::chrono::seconds(5));
+}
+
+std::size_t IngestPipeline::queued_bytes(const buffer::Record& record) {
+  return sizeof(buffer::Record) + record.topic.size() + record.key.size() + record.value.size();
 }
 
 std::vector<buffer::Record> IngestPipeline::to_records(const std::vector<Reading>& readings) const {
@@ -92,11 +96,14 @@ Status<adapters::IngestError> IngestPipeline::submit(std::vector<Reading> readin
   if (observer_ != nullptr) observer_->observe(readings);
   // Built here, once: what is queued is what will be stored, however often a commit fails.
   auto records = to_records(readings);
+  std::size_t bytes = 0;
+  for (const buffer::Record& record : records) bytes += queued_bytes(record);
   std::unique_lock lock(mutex_);
-  queue_changed_.wait(lock, [&] { return stopping_ || queue_.size() + held_count_ < max_queued_; });
+  queue_changed_.wait(lock, [&] { return stopping_ || waiting_bytes_ < max_queued_bytes_; });
   if (stopping_) return make_error(adapters::IngestError::kStopping, "the gateway is stopping");
   if (!records.empty()) arrivals_.emplace_back(std::chrono::steady_clock::now(), records.size());
   for (buffer::Record& record : records) queue_.push_back(std::move(record));
+  waiting_bytes_ += bytes;
   queue_changed_.notify_all();
   return {};
 }
@@ -124,7 +131,12 @@ void IngestPipeline::take_batch() {
   held_count_ = count;
 }
 
-void IngestPipeline::release_arrivals(std::size_t count) {
+void IngestPipeline::release_committed(std::size_t count) {
+  for (std::size_t i = held_done_; i < held_done_ + count; ++i) {
+    waiting_bytes_ -= queued_bytes(held_[i]);
+  }
+  held_done_ += count;
+  held_count_ -= count;
   for (std::size_t left = count; left > 0 && !arrivals_.empty();) {
     auto& [arrived, readings] = arrivals_.front();
     const std::size_t taken = std::min(left, readings);
@@ -153,9 +165,7 @@ void IngestPipeline::run_ingest_thread() {
     const auto appended = buffer_.append_some(pending, received_at, at_cap);
     lock.lock();
     if (appended.ok()) {
-      held_done_ += appended->stored;
-      held_count_ -= appended->stored;
-      release_arrivals(appended->stored);
+      release_committed(appended->stored);
       counters_.committed += appended->stored;
       if (held_count_ == 0) held_.clear();
       retry_delay = std::chrono::milliseconds(10);
@@ -177,6 +187,7 @@ void IngestPipeline::run_ingest_thread() {
         held_count_ = 0;
         queue_.clear();
         arrivals_.clear();
+        waiting_bytes_ = 0;
         lock.unlock();
         const auto counted = buffer_.record_dropped(lost, buffer::DropReason::kNotCommittedAtStop);
         log_error(kComponent, "stopping with " + std::to_string(lost) +

@@ -39,10 +39,13 @@ class ReadingObserver {
 
 class IngestPipeline final : public adapters::ReadingSink {
  public:
-  // `buffer` (and `observer`, when given) must outlive the pipeline. `max_queued` bounds the
-  // readings waiting for the ingest thread; submit() blocks above it.
+  // `buffer` (and `observer`, when given) must outlive the pipeline. `max_queued_bytes` bounds
+  // the records waiting for the ingest thread (queued_bytes() of each); submit() blocks while it
+  // is reached, and always queues into an empty queue, however large its records.
+  static constexpr std::size_t kDefaultMaxQueuedBytes = 8 * 1024 * 1024;
   IngestPipeline(buffer::Buffer& buffer, std::string default_topic,
-                 ReadingObserver* observer = nullptr, std::size_t max_queued = 100'000);
+                 ReadingObserver* observer = nullptr,
+                 std::size_t max_queued_bytes = kDefaultMaxQueuedBytes);
   ~IngestPipeline() override;
 
   Status<adapters::IngestError> submit_and_wait(std::vector<Reading> readings) override;
@@ -63,18 +66,23 @@ class IngestPipeline final : public adapters::ReadingSink {
 
   IngestCounters counters() const;
 
+  // What a record waiting in the queue counts against max_queued_bytes: its own size and its
+  // three strings.
+  static std::size_t queued_bytes(const buffer::Record& record);
+
  private:
   std::vector<buffer::Record> to_records(const std::vector<Reading>& readings) const;
   void run_ingest_thread();
   // Moves up to a batch of records from queue_ into held_; called with mutex_ held.
   void take_batch();
-  // Forgets the first `count` records of arrivals_ once they are committed or given up.
-  void release_arrivals(std::size_t count);
+  // Forgets the first `count` records of arrivals_ and held_ (from held_done_ on) once they are
+  // committed; called with mutex_ held.
+  void release_committed(std::size_t count);
 
   buffer::Buffer& buffer_;
   const std::string default_topic_;
   ReadingObserver* const observer_;
-  const std::size_t max_queued_;
+  const std::size_t max_queued_bytes_;
 
   mutable std::mutex mutex_;
   std::condition_variable queue_changed_;
@@ -84,6 +92,8 @@ class IngestPipeline final : public adapters::ReadingSink {
   std::vector<buffer::Record> held_;
   std::size_t held_done_ = 0;
   std::size_t held_count_ = 0;  // held_.size() - held_done_, under mutex_
+  // queued_bytes() of the queued records and of the held ones not yet committed, under mutex_.
+  std::size_t waiting_bytes_ = 0;
   // When each submit()'s readings arrived, as (time, readings) in order (held, then queued).
   std::deque<std::pair<std::chrono::steady_clock::time_point, std::size_t>> arrivals_;
   bool stopping_ = false;
