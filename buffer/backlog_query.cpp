@@ -3,6 +3,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "buffer/device_counts.hpp"
 #include "buffer/schema.hpp"
 
 namespace sensorgate::buffer {
@@ -60,6 +61,7 @@ Result<BacklogStats, BufferError> query_backlog(Database& db, const std::filesys
       if (name == schema::total::kDelivered) stats.delivered_total = value;
       if (name == schema::total::kDropped) stats.dropped_total = value;
       if (name == schema::total::kDeadLettered) stats.dead_letter_total = value;
+      if (name == kDeviceStatsBehind) stats.by_device_behind = value != 0;
       const std::string_view prefix = schema::total::kDroppedReasonPrefix;
       if (name.substr(0, prefix.size()) == prefix) {
         stats.dropped_by_reason[std::string(name.substr(prefix.size()))] = value;

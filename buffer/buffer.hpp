@@ -144,6 +144,10 @@ struct BacklogStats {
   std::uint64_t db_bytes = 0;         // database file plus WAL on disk
   std::vector<GroupStats> by_topic;   // sorted by name
   std::vector<GroupStats> by_device;  // sorted by name
+  // by_device may lag the totals: the gateway writes per-device rows at most once a second, and
+  // after an unclean stop they are counted again when it next opens the file. Always false from
+  // Buffer::stats(), which adds what the writer holds.
+  bool by_device_behind = false;
 };
 
 class Buffer {

@@ -90,11 +90,10 @@ int lock_database_file(const std::filesystem::path& path,
 
 void SqliteBuffer::Deltas::add(std::int64_t topic_id, std::int64_t device_id, std::int64_t rows,
                                std::int64_t bytes) {
-  for (const std::int64_t id : {topic_id, device_id}) {
-    Counts& counts = by_name[id];
-    counts.pending += rows;
-    counts.pending_bytes += bytes;
-  }
+  Counts& topic = by_topic[topic_id];
+  topic.pending += rows;
+  topic.pending_bytes += bytes;
+  by_device->add(device_id, rows, bytes);
   total.pending += rows;
   total.pending_bytes += bytes;
 }
@@ -253,6 +252,10 @@ Status<BufferError> SqliteBuffer::load_state() {
     names_by_id_[id] = std::move(name);
   }
   if (code != SQLITE_DONE) return sqlite_error(*writer_db_, code, "reading names");
+  if (auto rebuilt = rebuild_device_stats_if_behind(*writer_db_, options_.path.string());
+      !rebuilt.ok()) {
+    return rebuilt.error();
+  }
   auto stats = query_backlog(*writer_db_, options_.path);
   if (!stats.ok()) return stats.error();
   committed_.pending = static_cast<std::int64_t>(stats->pending);
@@ -510,7 +513,13 @@ Result<BacklogStats, BufferError> SqliteBuffer::stats() {
     if (closed_) return closed_error();
   }
   if (broken_reader()) return broken_error();
-  auto stats = query_backlog(*reader_db_, options_.path);
+  auto stats = device_counts_.query_with_held(
+      [&] { return query_backlog(*reader_db_, options_.path); },
+      [&](std::int64_t id) {
+        std::shared_lock names_lock(names_mutex_);
+        return static_cast<std::size_t>(id) < names_by_id_.size() ? names_by_id_[id]
+                                                                  : std::string();
+      });
   if (!stats.ok()) note_reader_corruption(stats.error());
   return stats;
 }
@@ -647,17 +656,27 @@ void SqliteBuffer::release_turn() {
 }
 
 template <class Apply>
-Status<BufferError> SqliteBuffer::run_transaction(Apply&& apply, int& code) {
+Status<BufferError> SqliteBuffer::run_transaction(Apply&& apply, int& code,
+                                                  bool write_device_counts) {
   code = SQLITE_OK;
   if (failed_closed_) {
     code = SQLITE_ERROR;
     return *failed_closed_;
   }
   Deltas deltas;
+  deltas.by_device = &device_counts_;
   Status<BufferError> status = writer_db_->exec("BEGIN IMMEDIATE");
   if (status.ok()) status = apply(deltas);
-  if (status.ok()) status = write_deltas(deltas);
-  if (status.ok()) status = writer_db_->exec("COMMIT");
+  const auto now = std::chrono::steady_clock::now();
+  DeviceCounts::Plan devices;
+  if (status.ok()) {
+    devices = device_counts_.plan(write_device_counts, now);
+    status = write_deltas(deltas, devices);
+  }
+  if (status.ok()) {
+    status = device_counts_.commit_locked(devices, now, [&] { return writer_db_->exec("COMMIT"); });
+  }
+  if (!status.ok()) device_counts_.discard_open();
   if (!status.ok()) {
     code = sqlite3_extended_errcode(writer_db_->handle());
     // A failed BEGIN leaves no transaction to roll back. One that cannot be rolled back would
@@ -1150,10 +1169,19 @@ Status<BufferError> SqliteBuffer::drop_oldest(Deltas& deltas) {
   return {};
 }
 
-Status<BufferError> SqliteBuffer::write_deltas(const Deltas& deltas) {
+Status<BufferError> SqliteBuffer::write_deltas(const Deltas& deltas,
+                                               const DeviceCounts::Plan& devices) {
   std::vector<std::pair<std::int64_t, Counts>> changed;
-  for (const auto& [id, counts] : deltas.by_name) {
+  for (const auto& [id, counts] : deltas.by_topic) {
     if (counts.pending != 0 || counts.pending_bytes != 0) changed.emplace_back(id, counts);
+  }
+  if (devices.write) {
+    changed.insert(changed.end(), devices.rows_to_write.begin(), devices.rows_to_write.end());
+  }
+  if (devices.flag >= 0) {
+    if (auto status = set_device_stats_behind(*writer_db_, devices.flag); !status.ok()) {
+      return status;
+    }
   }
   for (std::size_t first = 0; first < changed.size();) {
     const std::size_t rows = changed.size() - first >= kRowsPerStatement ? kRowsPerStatement : 1;
@@ -1250,6 +1278,7 @@ bool SqliteBuffer::quarantine_and_restart(const std::string& detail) {
     in_flight_.clear();
     uncommitted_drops_.clear();
   }
+  device_counts_.forget();
   return true;
 }
 
@@ -1262,9 +1291,27 @@ Error<BufferError> SqliteBuffer::broken_error() const {
                     "buffer file " + options_.path.string() + " is unavailable: " + broken_reason_);
 }
 
+void SqliteBuffer::write_held_device_counts() {
+  if (!device_counts_.holding()) return;
+  int code = SQLITE_OK;
+  auto nothing_else = [](Deltas&) { return Status<BufferError>{}; };
+  if (auto status = run_transaction(nothing_else, code, /*write_device_counts=*/true);
+      !status.ok()) {
+    log_warning(kComponent,
+                "cannot write the per-device backlog counts (kept, tried again "
+                "later): " +
+                    status.error().message);
+  }
+}
+
 bool SqliteBuffer::maintain_when_idle(int step_pages) {
+  if (writer_db_ == nullptr || failed_closed_) {  // broken_: no file; failed closed
+    dirty_since_maintenance_ = false;
+    return false;
+  }
+  // On a full disk the WAL space goes to the deletes; the counts wait for room.
+  if (!disk_full_) write_held_device_counts();
   dirty_since_maintenance_ = false;
-  if (writer_db_ == nullptr || failed_closed_) return false;  // broken_: no file; failed closed
   // Give back the pages of delivered rows so the file shrinks with the backlog, then cut the
   // WAL back to zero: nothing pins it while the writer is idle.
   for (int round = 0; round < 1000; ++round) {

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "buffer/buffer.hpp"
+#include "buffer/device_counts.hpp"
 #include "buffer/sqlite.hpp"
 #include "core/log.hpp"
 
@@ -118,13 +119,12 @@ class SqliteBuffer final : public Buffer {
     std::vector<std::int64_t> delivered_unknown;  // not handed out by this buffer: looked up
     std::vector<DeadLetterRequest> dead_letters;
   };
-  struct Counts {
-    std::int64_t pending = 0;
-    std::int64_t pending_bytes = 0;
-  };
-  // Changes of one transaction to the aggregate tables, applied just before COMMIT.
+  using Counts = PendingCounts;
+  // Changes of one transaction to the aggregate tables, applied just before COMMIT (the
+  // per-device ones when device_counts_ says so).
   struct Deltas {
-    std::unordered_map<std::int64_t, Counts> by_name;  // name id -> pending/bytes change
+    std::unordered_map<std::int64_t, Counts> by_topic;  // topic name id -> pending/bytes change
+    DeviceCounts* by_device = nullptr;  // takes the per-device changes (DeviceCounts::add)
     Counts total;
     std::int64_t delivered = 0, dead_lettered = 0;
     std::map<DropReason, std::int64_t> dropped;
@@ -140,9 +140,12 @@ class SqliteBuffer final : public Buffer {
   void release_turn();
   void commit_group(Group& group);
   // Runs `apply` and the aggregate updates in one transaction; rolls back on failure. `code`:
-  // SQLite's result code of the failure (SQLITE_OK on success).
+  // SQLite's result code of the failure (SQLITE_OK on success). With `write_device_counts` the
+  // held per-device changes are written whether or not they are due.
   template <class Apply>
-  Status<BufferError> run_transaction(Apply&& apply, int& code);
+  Status<BufferError> run_transaction(Apply&& apply, int& code, bool write_device_counts = false);
+  // Writes the held per-device changes in a transaction of their own (idle, close).
+  void write_held_device_counts();
   Status<BufferError> apply_deletes(Group& group, Deltas& deltas);
   Status<BufferError> apply_appends(Group& group, Deltas& deltas);
   // Logs and enters the failed-closed state (see the class comment); commit turn only.
@@ -163,7 +166,7 @@ class SqliteBuffer final : public Buffer {
   // Queues `waiter` for the next group commit and waits for its outcome.
   void commit_and_wait(Waiter& waiter, std::chrono::steady_clock::time_point received_at = {});
   Status<BufferError> drop_oldest(Deltas& deltas);
-  Status<BufferError> write_deltas(const Deltas& deltas);
+  Status<BufferError> write_deltas(const Deltas& deltas, const DeviceCounts::Plan& devices);
   Result<std::int64_t, BufferError> name_id(std::int64_t kind, const std::string& name);
   // Gives free pages back to the filesystem (incremental vacuum, `step_pages` at a time) and
   // resets the WAL; stops early when work is queued. True when it got to the end.
@@ -212,7 +215,8 @@ class SqliteBuffer final : public Buffer {
   Durability writer_durability_ = Durability::kProcess;  // read back by load_state()
 
   // Writer state: used by the holder of the commit turn only.
-  Counts committed_;  // pending rows/bytes as of the last commit
+  Counts committed_;            // pending rows/bytes as of the last commit
+  DeviceCounts device_counts_;  // per-device changes not yet in group_stats; stats() reads too
   std::unordered_map<std::string, std::int64_t> topic_ids_, device_ids_;
   std::vector<std::pair<std::int64_t, std::string>> names_added_;  // in the open transaction
   // Also read by the writer thread without the turn, to decide whether maintenance is due.

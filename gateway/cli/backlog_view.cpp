@@ -71,6 +71,11 @@ std::string render_backlog_table(const buffer::BacklogStats& stats, BacklogGroup
     }
     out += '\n';
     out += groups->empty() ? std::string("nothing pending\n") : table.render(true);
+    if (grouping == BacklogGrouping::kDevice && stats.by_device_behind) {
+      out +=
+          "(per-device rows lag the totals by up to a second while the gateway runs; after an "
+          "unclean stop they are counted again when it starts)\n";
+    }
   }
   if (!quarantined.empty()) {
     Table table({"QUARANTINED FILE", "REASON", "ROWS", "MOVED"},
@@ -112,6 +117,7 @@ std::string render_backlog_json(const buffer::BacklogStats& stats, BacklogGroupi
                       {"pending_bytes", group.pending_bytes}});
     }
     json[grouping == BacklogGrouping::kTopic ? "by_topic" : "by_device"] = std::move(rows);
+    if (grouping == BacklogGrouping::kDevice) json["by_device_behind"] = stats.by_device_behind;
   }
   if (!quarantined.empty()) {
     auto files = nlohmann::ordered_json::array();

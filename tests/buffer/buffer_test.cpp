@@ -8,6 +8,7 @@
 #include "buffer/buffer.hpp"
 #include "buffer_test_util.hpp"
 #include "support/temp_dir.hpp"
+#include "support/wait.hpp"
 
 namespace sensorgate::testing {
 namespace {
@@ -152,6 +153,43 @@ TEST_CASE("backlog statistics count pending rows and bytes per topic and per dev
   REQUIRE(after->by_device.size() == 1);
   CHECK(after->by_device[0].name == "boiler-1");
   CHECK(after->by_topic.size() == 1);
+}
+
+TEST_CASE("per-device counts are exact in stats() while the file's rows lag, then catch up") {
+  TempDir dir;
+  auto buffer = open_buffer(options_in(dir));
+  const auto path = dir / "buffer.db";
+  // The first transaction writes its per-device rows; the next ones, within a second, hold theirs.
+  REQUIRE(buffer->append(make_records("boiler-1", 0, 3)).ok());
+  REQUIRE(buffer->append(make_records("hall-2", 0, 4)).ok());
+  REQUIRE(buffer->append(make_records("boiler-1", 3, 2)).ok());
+
+  const auto exact = buffer->stats();
+  REQUIRE(exact.ok());
+  CHECK_FALSE(exact->by_device_behind);
+  REQUIRE(exact->by_device.size() == 2);
+  CHECK(exact->by_device[0].name == "boiler-1");
+  CHECK(exact->by_device[0].pending == 5);
+  CHECK(exact->by_device[1].name == "hall-2");
+  CHECK(exact->by_device[1].pending == 4);
+
+  const auto from_file = buffer::read_backlog(path);
+  REQUIRE(from_file.ok());
+  CHECK(from_file->pending == 9);  // the totals are exact in every transaction
+  CHECK(from_file->by_device_behind);
+  REQUIRE(from_file->by_device.size() == 1);
+  CHECK(from_file->by_device[0].pending == 3);
+
+  // A second later, idle, the writer writes what it held.
+  const bool caught_up = wait_until([&] {
+    const auto now = buffer::read_backlog(path);
+    return now.ok() && !now->by_device_behind && now->by_device.size() == 2;
+  });
+  REQUIRE(caught_up);
+  const auto later = buffer::read_backlog(path);
+  REQUIRE(later.ok());
+  CHECK(later->by_device[0].pending == 5);
+  CHECK(later->by_device[1].pending == 4);
 }
 
 TEST_CASE("read_backlog answers from the file while the buffer is open for writing") {

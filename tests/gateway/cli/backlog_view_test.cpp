@@ -63,7 +63,22 @@ TEST_CASE("the backlog JSON keeps its keys in a stable order") {
         "\"dropped_total\":2,\"dropped_by_reason\":{\"cap\":1,\"commit_failed\":1},"
         "\"dead_letter_total\":1,\"db_bytes\":20971520,"
         "\"by_device\":[{\"name\":\"boiler-1\",\"pending\":1000,\"pending_bytes\":12000000},"
-        "{\"name\":\"hall-10\",\"pending\":200,\"pending_bytes\":900000}]}\n");
+        "{\"name\":\"hall-10\",\"pending\":200,\"pending_bytes\":900000}],"
+        "\"by_device_behind\":false}\n");
+}
+
+TEST_CASE("per-device rows that lag the totals are said to, in the table and the JSON") {
+  auto stats = sample();
+  stats.by_device_behind = true;
+  const std::int64_t now = (1'700'000'000 + 11'520) * kSecond;
+  CHECK_THAT(render_backlog_table(stats, BacklogGrouping::kDevice, now),
+             Catch::EndsWith("hall-10       200  878.9 KiB\n(per-device rows lag the totals by up "
+                             "to a second while the gateway runs; after an unclean stop they are "
+                             "counted again when it starts)\n"));
+  CHECK_THAT(render_backlog_json(stats, BacklogGrouping::kDevice, now),
+             Catch::EndsWith("\"by_device_behind\":true}\n"));
+  // Grouped by topic, exact in every transaction, nothing is said.
+  CHECK_THAT(render_backlog_table(stats, BacklogGrouping::kTopic, now), !Catch::Contains("lag"));
 }
 
 }  // namespace

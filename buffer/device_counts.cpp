@@ -1,0 +1,188 @@
+#include "buffer/device_counts.hpp"
+
+#include <map>
+
+#include "buffer/schema.hpp"
+#include "core/log.hpp"
+
+namespace sensorgate::buffer {
+namespace {
+
+constexpr std::string_view kComponent = "buffer";
+
+}  // namespace
+
+void DeviceCounts::ById::add(std::int64_t id, std::int64_t rows, std::int64_t bytes) {
+  const auto index = static_cast<std::size_t>(id);
+  if (index >= counts.size()) {
+    counts.resize(index + 1);
+    touched_flag.resize(index + 1);
+  }
+  counts[index].pending += rows;
+  counts[index].pending_bytes += bytes;
+  if (touched_flag[index] == 0) {
+    touched_flag[index] = 1;
+    touched.push_back(id);
+  }
+}
+
+bool DeviceCounts::ById::has(std::int64_t id) const {
+  const auto index = static_cast<std::size_t>(id);
+  return index < touched_flag.size() && touched_flag[index] != 0;
+}
+
+PendingCounts DeviceCounts::ById::at(std::int64_t id) const {
+  const auto index = static_cast<std::size_t>(id);
+  return index < counts.size() ? counts[index] : PendingCounts{};
+}
+
+void DeviceCounts::ById::clear() {
+  for (const std::int64_t id : touched) {
+    counts[static_cast<std::size_t>(id)] = {};
+    touched_flag[static_cast<std::size_t>(id)] = 0;
+  }
+  touched.clear();
+}
+
+void DeviceCounts::add(std::int64_t device_id, std::int64_t rows, std::int64_t bytes) {
+  open_.add(device_id, rows, bytes);
+}
+
+void DeviceCounts::discard_open() {
+  open_.clear();
+}
+
+DeviceCounts::Plan DeviceCounts::plan(bool force, std::chrono::steady_clock::time_point now) const {
+  std::lock_guard lock(mutex_);
+  Plan plan;
+  const bool due = force || now - last_write_ >= kWriteEvery;
+  // A flag left at 1 by changes that cancelled out is cleared by the next write.
+  if (held_.empty() && open_.empty() && !(due && flag_in_file_)) return plan;
+  if (due) {
+    // Held and open changes of one device go into one row.
+    auto emit = [&](std::int64_t id, PendingCounts sum) {
+      if (sum.pending != 0 || sum.pending_bytes != 0) plan.rows_to_write.emplace_back(id, sum);
+    };
+    for (const std::int64_t id : held_.touched) {
+      PendingCounts sum = held_.at(id);
+      const PendingCounts open = open_.at(id);
+      sum.pending += open.pending;
+      sum.pending_bytes += open.pending_bytes;
+      emit(id, sum);
+    }
+    for (const std::int64_t id : open_.touched) {
+      if (!held_.has(id)) emit(id, open_.at(id));
+    }
+    plan.write = true;
+    if (flag_in_file_) plan.flag = 0;
+  } else if (!flag_in_file_) {
+    plan.flag = 1;
+  }
+  return plan;
+}
+
+Status<BufferError> DeviceCounts::commit_locked(
+    const Plan& plan, std::chrono::steady_clock::time_point now,
+    const std::function<Status<BufferError>()>& commit) {
+  std::lock_guard lock(mutex_);
+  auto status = commit();
+  if (!status.ok()) return status;  // the caller rolls back and calls discard_open()
+  if (plan.flag >= 0) flag_in_file_ = plan.flag == 1;
+  if (plan.write) {
+    held_.clear();
+    last_write_ = now;
+  } else {
+    for (const std::int64_t id : open_.touched) {
+      const PendingCounts change = open_.at(id);
+      held_.add(id, change.pending, change.pending_bytes);
+    }
+  }
+  open_.clear();
+  return status;
+}
+
+void DeviceCounts::forget() {
+  std::lock_guard lock(mutex_);
+  open_.clear();
+  held_.clear();
+  flag_in_file_ = false;
+  last_write_ = {};
+}
+
+bool DeviceCounts::holding() const {
+  std::lock_guard lock(mutex_);
+  return !held_.empty() || flag_in_file_;
+}
+
+Result<BacklogStats, BufferError> DeviceCounts::query_with_held(
+    const std::function<Result<BacklogStats, BufferError>()>& query,
+    const std::function<std::string(std::int64_t)>& name_of) {
+  std::lock_guard lock(mutex_);
+  auto stats = query();
+  if (!stats.ok()) return stats;
+  stats->by_device_behind = false;
+  if (held_.empty()) return stats;
+  std::map<std::string, PendingCounts> rows;
+  for (const GroupStats& group : stats->by_device) {
+    rows[group.name] = PendingCounts{static_cast<std::int64_t>(group.pending),
+                                     static_cast<std::int64_t>(group.pending_bytes)};
+  }
+  for (const std::int64_t id : held_.touched) {
+    const PendingCounts change = held_.at(id);
+    PendingCounts& sum = rows[name_of(id)];
+    sum.pending += change.pending;
+    sum.pending_bytes += change.pending_bytes;
+  }
+  stats->by_device.clear();
+  for (const auto& [name, counts] : rows) {
+    if (counts.pending <= 0) continue;  // as the query: devices with rows pending only
+    stats->by_device.push_back(GroupStats{name, static_cast<std::uint64_t>(counts.pending),
+                                          static_cast<std::uint64_t>(counts.pending_bytes)});
+  }
+  return stats;
+}
+
+Status<BufferError> set_device_stats_behind(Database& db, std::int64_t value) {
+  Statement set(db,
+                "INSERT INTO totals(name, value) VALUES(?1, ?2) "
+                "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
+  set.bind(1, std::string_view(kDeviceStatsBehind), /*copy=*/false);
+  set.bind(2, value);
+  if (const int code = set.step(); code != SQLITE_DONE) {
+    return sqlite_error(db, code, "updating totals");
+  }
+  return {};
+}
+
+Status<BufferError> rebuild_device_stats_if_behind(Database& db, const std::string& file) {
+  const auto behind = db.query_int(std::string("SELECT value FROM totals WHERE name = '") +
+                                   kDeviceStatsBehind + "'");
+  if (!behind.ok()) return behind.error();
+  if (*behind == 0) return {};
+  const auto started = std::chrono::steady_clock::now();
+  const std::string device_kind =
+      std::to_string(static_cast<std::int64_t>(schema::NameKind::kDevice));
+  auto status = db.exec(
+      "BEGIN IMMEDIATE; "
+      "DELETE FROM group_stats WHERE name_id IN (SELECT id FROM names WHERE kind = " +
+      device_kind +
+      "); "
+      "INSERT INTO group_stats(name_id, pending, pending_bytes) "
+      "SELECT device_id, count(*), sum(bytes) FROM records GROUP BY device_id; "
+      "UPDATE totals SET value = 0 WHERE name = '" +
+      kDeviceStatsBehind + "'; COMMIT;");
+  if (!status.ok()) {
+    (void)db.exec("ROLLBACK");
+    return status;
+  }
+  const auto pending = db.query_int("SELECT value FROM totals WHERE name = 'pending'");
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  log_info(kComponent, "counted the per-device backlog of " + file + " again from its " +
+                           (pending.ok() ? std::to_string(*pending) : std::string("?")) +
+                           " pending rows (the last stop was unclean) in " +
+                           std::to_string(took.count()) + " ms");
+  return {};
+}
+
+}  // namespace sensorgate::buffer
