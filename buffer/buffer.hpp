@@ -203,9 +203,10 @@ class Buffer {
   // The latest stored transition of every (rule, device, metric) whose latest one is "firing".
   virtual Result<std::vector<AlertRow>, BufferError> firing_alerts() = 0;
 
-  // Fills `out` (cleared first, its capacity kept, so a drain loop allocates no batch vectors)
-  // with up to max_rows committed, undelivered, not in-flight records in seq order; they become
-  // in flight. Empty when nothing is waiting.
+  // Replaces the contents of `out` with up to max_rows committed, undelivered, not in-flight
+  // records in seq order; they become in flight. Empty when nothing is waiting. The records
+  // already in `out` are overwritten in place, their strings' capacity kept, so a drain loop
+  // that passes the same vector allocates nothing per row once it has seen its largest rows.
   virtual Status<BufferError> next_batch(std::size_t max_rows, std::vector<StoredRecord>& out) = 0;
   // The same into a new vector, for callers that read a batch now and then (tests, tools).
   Result<std::vector<StoredRecord>, BufferError> next_batch(std::size_t max_rows) {

@@ -392,14 +392,28 @@ Status<BufferError> SqliteBuffer::sync() {
 
 Status<BufferError> SqliteBuffer::mark_delivered(std::span<const std::int64_t> seqs) {
   if (seqs.empty()) return {};
+  // Sorted, the seqs are found in one walk along in_flight_ (ascending): reports come nearly in
+  // order, so the next row is usually a few steps on, where a binary search in the deque for
+  // each seq cost ~360 instructions per row (callgrind, bench_kafka).
+  std::vector<std::int64_t> sorted(seqs.begin(), seqs.end());
+  std::sort(sorted.begin(), sorted.end());
   std::vector<InFlight> known;
+  known.reserve(sorted.size());
   std::vector<std::int64_t> unknown;
   {
     std::lock_guard lock(reader_mutex_);
-    for (const std::int64_t seq : seqs) {
-      const auto found =
-          std::lower_bound(in_flight_.begin(), in_flight_.end(), seq,
-                           [](const InFlight& row, std::int64_t s) { return row.seq < s; });
+    constexpr int kSteps = 8;  // beyond this many rows, a binary search of the rest
+    auto by_seq = [](const InFlight& row, std::int64_t s) { return row.seq < s; };
+    auto found = in_flight_.begin();
+    for (const std::int64_t seq : sorted) {
+      int steps = 0;
+      while (found != in_flight_.end() && found->seq < seq && steps < kSteps) {
+        ++found;
+        ++steps;
+      }
+      if (found != in_flight_.end() && found->seq < seq) {
+        found = std::lower_bound(found, in_flight_.end(), seq, by_seq);
+      }
       if (found != in_flight_.end() && found->seq == seq && !found->delivered) {
         found->delivered = true;
         known.push_back(*found);
@@ -440,7 +454,14 @@ Status<BufferError> SqliteBuffer::dead_letter(std::int64_t seq, const std::strin
 }
 
 Status<BufferError> SqliteBuffer::next_batch(std::size_t max_rows, std::vector<StoredRecord>& out) {
-  out.clear();
+  // The rows are written over the ones of the last batch: assign() keeps a string's capacity,
+  // where clear() and push_back() cost two or three allocations per row (topic and value).
+  std::size_t filled = 0;
+  struct TrimToFilled {
+    std::vector<StoredRecord>& out;
+    const std::size_t& filled;
+    ~TrimToFilled() { out.resize(filled); }
+  } trim_to_filled{out, filled};
   std::lock_guard lock(reader_mutex_);
   {
     std::lock_guard queue_lock(mutex_);
@@ -473,9 +494,14 @@ Status<BufferError> SqliteBuffer::next_batch(std::size_t max_rows, std::vector<S
       return error;
     }
     const std::string_view value = select.column_blob(4);
-    out.push_back(StoredRecord{seq, Record{names_by_id_[topic_id], names_by_id_[device_id],
-                                           select.column_int(3), std::string(value)}});
-    const auto& record = out.back().record;
+    if (filled == out.size()) out.emplace_back();
+    StoredRecord& row = out[filled++];
+    row.seq = seq;
+    Record& record = row.record;
+    record.topic.assign(names_by_id_[topic_id]);
+    record.key.assign(names_by_id_[device_id]);
+    record.ts_ns = select.column_int(3);
+    record.value.assign(value);
     in_flight_.push_back(InFlight{
         seq, static_cast<std::int64_t>(topic_id), static_cast<std::int64_t>(device_id),
         static_cast<std::int64_t>(record.topic.size() + record.key.size() + value.size())});
