@@ -164,15 +164,21 @@ std::uint64_t bytes_of_first(const std::vector<buffer::Record>& records, std::si
   return sum;
 }
 
+// A buffer file in `dir` with on_full reject and a cap that the first `fitting` records fill.
+buffer::Options rejecting_after(const TempDir& dir, const std::vector<buffer::Record>& records,
+                                std::size_t fitting) {
+  buffer::Options options;
+  options.path = dir / "buffer.db";
+  options.on_full = buffer::OnFull::kReject;
+  options.max_bytes = Bytes{bytes_of_first(records, fitting) + 5};
+  return options;
+}
+
 TEST_CASE("readings held across a failed commit are stored byte for byte as submitted") {
   TempDir dir;
   const auto readings = numbered_readings(0, 15);
   const auto expected = expected_records(readings);
-  buffer::Options options;
-  options.path = dir / "buffer.db";
-  options.on_full = buffer::OnFull::kReject;
-  options.max_bytes = Bytes{bytes_of_first(expected, 10) + 5};
-  auto buffer = open_buffer(options);
+  auto buffer = open_buffer(rejecting_after(dir, expected, 10));
   IngestPipeline ingest(*buffer, "sensors.readings");
   // Ten fill the buffer; the next five are refused (the commit fails) and held.
   for (int i = 0; i < 10; ++i) REQUIRE(ingest.submit({readings[i]}).ok());
@@ -192,11 +198,7 @@ TEST_CASE("submit blocks while the queued readings fill max_queued_bytes, until 
   TempDir dir;
   const auto readings = numbered_readings(0, 16);
   const auto expected = expected_records(readings);
-  buffer::Options options;
-  options.path = dir / "buffer.db";
-  options.on_full = buffer::OnFull::kReject;
-  options.max_bytes = Bytes{bytes_of_first(expected, 10) + 5};
-  auto buffer = open_buffer(options);
+  auto buffer = open_buffer(rejecting_after(dir, expected, 10));
   // A bound of one byte: any held record reaches it.
   IngestPipeline ingest(*buffer, "sensors.readings", nullptr, /*max_queued_bytes=*/1);
   // Into an empty queue a submit always goes, however far above the bound.
@@ -225,11 +227,7 @@ TEST_CASE("with on_full reject a held batch larger than the cap is committed as 
   TempDir dir;
   const auto readings = numbered_readings(0, 40);
   const auto expected = expected_records(readings);
-  buffer::Options options;
-  options.path = dir / "buffer.db";
-  options.on_full = buffer::OnFull::kReject;
-  options.max_bytes = Bytes{bytes_of_first(expected, 10) + 5};
-  auto buffer = open_buffer(options);
+  auto buffer = open_buffer(rejecting_after(dir, expected, 10));
   IngestPipeline ingest(*buffer, "sensors.readings");
   REQUIRE(ingest.submit(readings).ok());  // one batch, four times the cap
   REQUIRE(testing::wait_until([&] { return ingest.counters().committed == 10; }));
@@ -249,11 +247,7 @@ TEST_CASE("stop commits readings held at the cap with on_full reject: SIGTERM lo
   TempDir dir;
   const auto readings = numbered_readings(0, 30);
   const auto expected = expected_records(readings);
-  buffer::Options options;
-  options.path = dir / "buffer.db";
-  options.on_full = buffer::OnFull::kReject;
-  options.max_bytes = Bytes{bytes_of_first(expected, 10) + 5};
-  auto buffer = open_buffer(options);
+  auto buffer = open_buffer(rejecting_after(dir, expected, 10));
   IngestPipeline ingest(*buffer, "sensors.readings");
   REQUIRE(ingest.submit(readings).ok());
   REQUIRE(testing::wait_until([&] { return ingest.counters().rejected_full > 0; }));
