@@ -18,7 +18,7 @@ TEST_CASE("a reading encodes as the compact record value of DESIGN.md") {
         R"("ts":"2026-11-18T11:06:40.123Z","tags":{"site":"north","line":"2"}})");
 }
 
-TEST_CASE("unit and tags are left out when empty; bool and string values keep their type") {
+TEST_CASE("unit and tags are left out when empty, and bool and string values keep their type") {
   Reading reading{"pump", "running", true, "", 0, {}, ""};
   CHECK(encode_reading_json(reading) ==
         R"({"device":"pump","metric":"running","value":true,"ts":"1970-01-01T00:00:00.000Z"})");

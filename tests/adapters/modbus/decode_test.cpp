@@ -94,7 +94,7 @@ TEST_CASE("value = raw * scale + offset") {
   CHECK(number(decoding, {0xFFF6}) == Approx(-41.0));
 }
 
-TEST_CASE("only the first words of the type are read; too few words are an error") {
+TEST_CASE("only the first words of the type are read, and too few words are an error") {
   CHECK(number(of(RegisterType::kUint16), {7, 99, 99}) == 7);
   auto short_read =
       decode_registers(of(RegisterType::kFloat64), std::vector<std::uint16_t>{1, 2, 3});

@@ -77,7 +77,7 @@ TEST_CASE("field values that are not finite numbers are rejected as bad_number")
         "field v: field value abc is not a finite number");
 }
 
-TEST_CASE("each field becomes a reading; a field named value takes the measurement name") {
+TEST_CASE("each field becomes a reading, and a field named value takes the measurement name") {
   LineReadingOptions options;
   options.receive_ts_ns = 42;
   options.topic = "t.x";

@@ -52,7 +52,7 @@ std::string http_and_udp_yaml(std::uint16_t http_port, std::uint16_t udp_port) {
 }
 
 TEST_CASE(
-    "mqtt, modbus_tcp, http and udp adapters in one gateway all reach Kafka; modbus keyed "
+    "mqtt, modbus_tcp, http and udp adapters in one gateway all reach Kafka, modbus keyed "
     "by device") {
   TempDir dir;
   Mosquitto mosquitto;

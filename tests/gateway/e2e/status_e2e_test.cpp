@@ -231,7 +231,7 @@ TEST_CASE(
   CHECK(rig.gateway.stop() == 0);
 }
 
-TEST_CASE("with Kafka stopped kafka_up is 0 within 5 s and /healthz stays 200; it recovers") {
+TEST_CASE("with Kafka stopped kafka_up is 0 within 5 s and /healthz stays 200, and it recovers") {
   Rig rig;
   MqttClient sensors(rig.mosquitto.url(), "sensors");
   publish_good(sensors, 0, 10);

@@ -326,7 +326,7 @@ TEST_CASE("several rules on one series report in rule order") {
   CHECK((events[2].rule == "crit" && events[2].state == AlertState::kFiring));
 }
 
-TEST_CASE("bool readings count as 0 and 1; strings and non-finite numbers are not judged") {
+TEST_CASE("bool readings count as 0 and 1, while strings and non-finite numbers are not judged") {
   ManualClock clock(kStart);
   auto rule = threshold_rule({config::CompareOp::kEqual, 1});
   rule.match_metric = "alarm";
