@@ -297,7 +297,8 @@ TEST_CASE(
   adapter.stop(1s);
 }
 
-TEST_CASE("an exception answer is counted by its code, and the device's other requests still deliver") {
+TEST_CASE(
+    "an exception answer is counted by its code, and the device's other requests still deliver") {
   ModbusDevice device;
   REQUIRE(device.command("set holding 30 0x7FC0 0") == "ok");  // a float32 NaN
   SystemClock clock;
