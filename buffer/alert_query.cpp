@@ -30,7 +30,6 @@ Result<std::vector<AlertRow>, BufferError> read_alerts(const std::filesystem::pa
                                                        std::int64_t since_ns, std::size_t limit) {
   auto db = open_read_only(path);
   if (!db.ok()) return db.error();
-  if (auto current = schema::require_version(**db, path); !current.ok()) return current.error();
   return query_alerts(**db, schema::sql::kSelectAlertsSince,
                       AlertQueryBounds{since_ns, static_cast<std::int64_t>(limit)});
 }

@@ -5,6 +5,7 @@
 
 #include "buffer/device_counts.hpp"
 #include "buffer/schema.hpp"
+#include "buffer/segment.hpp"
 
 namespace sensorgate::buffer {
 namespace {
@@ -25,13 +26,24 @@ class ReadTransaction {
   bool began_ = false;
 };
 
-Result<std::int64_t, BufferError> ts_of_end(Database& db, const char* sql) {
+// The ts of the first (or last) pending record of the segment `sql` selects; 0 without any.
+Result<std::int64_t, BufferError> ts_of_end(Database& db, const char* sql, bool last) {
   Statement statement(db, sql);
   if (!statement.prepared()) return sqlite_error(db, statement.prepare_code(), sql);
   const int code = statement.step();
-  if (code == SQLITE_ROW) return statement.column_int(0);
   if (code == SQLITE_DONE) return std::int64_t{0};
-  return sqlite_error(db, code, sql);
+  if (code != SQLITE_ROW) return sqlite_error(db, code, sql);
+  const std::string_view mask = statement.column_blob(2);
+  SegmentReader reader(statement.column_blob(3));
+  SegmentRecord record;
+  std::int64_t ts_ns = 0;
+  for (std::size_t index = 0; reader.next(record); ++index) {
+    if (is_done(mask, index)) continue;
+    ts_ns = record.ts_ns;
+    if (!last) break;
+  }
+  if (reader.failed()) return sqlite_error(db, SQLITE_CORRUPT, "a segment of records");
+  return ts_ns;
 }
 
 }  // namespace
@@ -85,9 +97,9 @@ Result<BacklogStats, BufferError> query_backlog(Database& db, const std::filesys
     }
     if (code != SQLITE_DONE) return sqlite_error(db, code, "reading group stats");
   }
-  const auto oldest = ts_of_end(db, schema::sql::kSelectOldestTs);
+  const auto oldest = ts_of_end(db, schema::sql::kSelectOldestSegment, /*last=*/false);
   if (!oldest.ok()) return oldest.error();
-  const auto newest = ts_of_end(db, schema::sql::kSelectNewestTs);
+  const auto newest = ts_of_end(db, schema::sql::kSelectNewestSegment, /*last=*/true);
   if (!newest.ok()) return newest.error();
   stats.oldest_ts_ns = *oldest;
   stats.newest_ts_ns = *newest;
@@ -110,6 +122,7 @@ Result<std::unique_ptr<Database>, BufferError> open_read_only(const std::filesys
   if (auto prepared = schema::prepare(*db, path, /*read_only=*/true); !prepared.ok()) {
     return prepared.error();
   }
+  if (auto version = schema::require_version(*db, path); !version.ok()) return version.error();
   return db;
 }
 

@@ -1,14 +1,76 @@
 #include "buffer/device_counts.hpp"
 
 #include <map>
+#include <vector>
 
 #include "buffer/schema.hpp"
+#include "buffer/segment.hpp"
 #include "core/log.hpp"
 
 namespace sensorgate::buffer {
 namespace {
 
 constexpr std::string_view kComponent = "buffer";
+
+// Replaces every device's group_stats row with a count of its pending records; inside the
+// caller's transaction.
+Status<BufferError> count_devices_again(Database& db) {
+  const std::string device_kind =
+      std::to_string(static_cast<std::int64_t>(schema::NameKind::kDevice));
+  if (auto status = db.exec("DELETE FROM group_stats WHERE name_id IN (SELECT id FROM names "
+                            "WHERE kind = " +
+                            device_kind + ")");
+      !status.ok()) {
+    return status;
+  }
+  std::vector<std::int64_t> name_bytes;  // by name id
+  {
+    Statement names(db, "SELECT id, length(CAST(name AS BLOB)) FROM names");
+    int code;
+    while ((code = names.step()) == SQLITE_ROW) {
+      const auto id = static_cast<std::size_t>(names.column_int(0));
+      if (name_bytes.size() <= id) name_bytes.resize(id + 1, 0);
+      name_bytes[id] = names.column_int(1);
+    }
+    if (code != SQLITE_DONE) return sqlite_error(db, code, "reading names");
+  }
+  auto bytes_of = [&](std::int64_t id) {
+    return static_cast<std::size_t>(id) < name_bytes.size() ? name_bytes[id] : 0;
+  };
+  std::map<std::int64_t, PendingCounts> devices;
+  {
+    Statement segments(db, schema::sql::kSelectSegmentsFrom);
+    segments.bind(1, std::int64_t{0});
+    int code;
+    while ((code = segments.step()) == SQLITE_ROW) {
+      const std::string_view mask = segments.column_blob(2);
+      SegmentReader reader(segments.column_blob(3));
+      SegmentRecord record;
+      for (std::size_t index = 0; reader.next(record); ++index) {
+        if (is_done(mask, index)) continue;
+        PendingCounts& counts = devices[record.device_id];
+        ++counts.pending;
+        counts.pending_bytes += bytes_of(record.topic_id) + bytes_of(record.device_id) +
+                                static_cast<std::int64_t>(record.value.size());
+      }
+      if (reader.failed()) return sqlite_error(db, SQLITE_CORRUPT, "a segment of records");
+    }
+    if (code != SQLITE_DONE) return sqlite_error(db, code, "counting the records");
+  }
+  Statement insert(db,
+                   "INSERT INTO group_stats(name_id, pending, pending_bytes) "
+                   "VALUES(?1, ?2, ?3)");
+  for (const auto& [id, counts] : devices) {
+    insert.bind(1, id);
+    insert.bind(2, counts.pending);
+    insert.bind(3, counts.pending_bytes);
+    if (const int code = insert.step(); code != SQLITE_DONE) {
+      return sqlite_error(db, code, "writing the per-device counts");
+    }
+    insert.reset();
+  }
+  return {};
+}
 
 }  // namespace
 
@@ -160,17 +222,12 @@ Status<BufferError> rebuild_device_stats_if_behind(Database& db, const std::stri
   if (!behind.ok()) return behind.error();
   if (*behind == 0) return {};
   const auto started = std::chrono::steady_clock::now();
-  const std::string device_kind =
-      std::to_string(static_cast<std::int64_t>(schema::NameKind::kDevice));
-  auto status = db.exec(
-      "BEGIN IMMEDIATE; "
-      "DELETE FROM group_stats WHERE name_id IN (SELECT id FROM names WHERE kind = " +
-      device_kind +
-      "); "
-      "INSERT INTO group_stats(name_id, pending, pending_bytes) "
-      "SELECT device_id, count(*), sum(bytes) FROM records GROUP BY device_id; "
-      "UPDATE totals SET value = 0 WHERE name = '" +
-      kDeviceStatsBehind + "'; COMMIT;");
+  auto status = db.exec("BEGIN IMMEDIATE");
+  if (status.ok()) status = count_devices_again(db);
+  if (status.ok()) {
+    status = db.exec(std::string("UPDATE totals SET value = 0 WHERE name = '") +
+                     kDeviceStatsBehind + "'; COMMIT;");
+  }
   if (!status.ok()) {
     (void)db.exec("ROLLBACK");
     return status;

@@ -110,14 +110,17 @@ Result<FileVerdict, BufferError> check_existing_file(const std::filesystem::path
   // The writer keeps totals and records in step in every transaction; pages from another
   // database's WAL break that.
   if (quick_check_budget.count() > 0) {
-    Statement count(db, "SELECT count(*), coalesce(sum(bytes), 0) FROM records");
+    const auto version = db.query_int("PRAGMA user_version");
+    const bool has_segments = version.ok() && *version >= 3;
+    Statement count(db, has_segments ? schema::sql::kCountPending
+                                     : "SELECT count(*), coalesce(sum(bytes), 0) FROM records");
     const int code = count.step();
     if (code == SQLITE_ROW) {
       const auto bytes = db.query_int("SELECT value FROM totals WHERE name = 'pending_bytes'");
       if (count.column_int(0) != rows || !bytes.ok() || count.column_int(1) != *bytes) {
         return quarantine(reason,
                           "its totals say " + std::to_string(rows) +
-                              " pending rows, its records table holds " +
+                              " pending rows, its records hold " +
                               std::to_string(count.column_int(0)),
                           rows);
       }

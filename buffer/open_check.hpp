@@ -3,7 +3,8 @@
 // no checkpoint on close; immutable=1 when there is no WAL, so that not even a -shm appears):
 // a -wal that does not belong to the database is seen through that connection and the pair is
 // never merged. Checks: SQLite header, application_id and schema version, a probe of every
-// table, the totals against the records (any WAL from elsewhere breaks that), and
+// table, the totals against the records (any WAL from elsewhere breaks that; a file of an older
+// schema version is counted as that version stores its records), and
 // PRAGMA quick_check within a time budget. Not thread-safe for one path; no shared state.
 #pragma once
 

@@ -55,14 +55,17 @@ void count_rows(const std::filesystem::path& database, std::int64_t& rows, std::
     if (pending.ok()) rows = *pending;
   }
   if (last_seq < 0) {
-    const auto seq = db.query_int("SELECT seq FROM sqlite_sequence WHERE name = 'records'");
+    // Schema version 3 keeps it among the totals, older files in AUTOINCREMENT's table.
+    auto seq = db.query_int(schema::sql::kSelectLastSeq);
+    if (!seq.ok()) seq = db.query_int(schema::sql::kVersion2LastSeq);
     if (seq.ok()) last_seq = *seq;
   }
 }
 
 std::string how_to_read(const QuarantineNote& note) {
   return "sqlite3 'file:" + note.database.string() +
-         "?immutable=1' 'SELECT count(*) FROM records' reads the rows of the database alone; "
+         "?immutable=1' \"SELECT value FROM totals WHERE name = 'pending'\" reads how many "
+         "readings the database alone holds (many to a row of its segments table); "
          "its WAL, if any, was renamed to " +
          note.database.string() +
          ".wal so that nothing merges it by accident: copy both elsewhere and rename it to "

@@ -3,31 +3,30 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <vector>
+
+#include "buffer/migration.hpp"
 
 namespace sensorgate::buffer::schema {
 namespace {
 
-constexpr const char* kCreateSchema = R"sql(
+constexpr const char* kCreateNames = R"sql(
 BEGIN IMMEDIATE;
 CREATE TABLE names(
   id INTEGER PRIMARY KEY,
   kind INTEGER NOT NULL,
   name TEXT NOT NULL,
   UNIQUE(kind, name));
-CREATE TABLE records(
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  topic_id INTEGER NOT NULL,
-  device_id INTEGER NOT NULL,
-  ts_ns INTEGER NOT NULL,
-  bytes INTEGER NOT NULL,
-  value BLOB NOT NULL);
+)sql";
+constexpr const char* kCreateTheRest = R"sql(
 CREATE TABLE group_stats(
   name_id INTEGER PRIMARY KEY,
   pending INTEGER NOT NULL,
   pending_bytes INTEGER NOT NULL);
 CREATE TABLE totals(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 INSERT INTO totals(name, value) VALUES
-  ('pending', 0), ('pending_bytes', 0), ('delivered', 0), ('dropped', 0), ('dead_lettered', 0);
+  ('pending', 0), ('pending_bytes', 0), ('delivered', 0), ('dropped', 0), ('dead_lettered', 0),
+  ('last_seq', 0);
 CREATE TABLE dead_letters(
   seq INTEGER PRIMARY KEY,
   topic TEXT NOT NULL,
@@ -52,11 +51,11 @@ CREATE INDEX alerts_by_series ON alerts(rule, device, metric, id);
 CREATE INDEX alerts_by_time ON alerts(ts_ns);
 CREATE INDEX alerts_by_raised ON alerts(raised_at_ns);
 PRAGMA application_id = 1397178950;
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 COMMIT;
 )sql";
-static_assert(kApplicationId == 1397178950, "kCreateSchema spells kApplicationId out");
-static_assert(kVersion == 2, "kCreateSchema spells kVersion out");
+static_assert(kApplicationId == 1397178950, "kCreateTheRest spells kApplicationId out");
+static_assert(kVersion == 3, "kCreateTheRest spells kVersion out");
 
 std::string left_untouched(const std::filesystem::path& path) {
   return "; it was left untouched. Point buffer.path at another file, or move " + path.string() +
@@ -110,7 +109,9 @@ Status<BufferError> prepare(Database& db, const std::filesystem::path& path, boo
     // An empty database: ours to set up. auto_vacuum must precede the first table.
     if (auto status = db.exec("PRAGMA auto_vacuum = INCREMENTAL"); !status.ok()) return status;
     if (auto status = db.exec("PRAGMA journal_mode = WAL"); !status.ok()) return status;
-    if (auto status = db.exec(kCreateSchema); !status.ok()) {
+    const std::string create =
+        std::string(kCreateNames) + sql::kCreateSegmentTables + kCreateTheRest;
+    if (auto status = db.exec(create); !status.ok()) {
       (void)db.exec("ROLLBACK");
       return status;
     }
@@ -135,17 +136,28 @@ Status<BufferError> prepare(Database& db, const std::filesystem::path& path, boo
                           "); it was left untouched. Upgrade sensorgate to read it");
   }
   // A reader leaves an older file as it is (the writer upgrades it when the daemon starts); what
-  // it reads of the alerts needs version 2 (see require_version).
-  if (*version < kVersion && !read_only) {
+  // it reads needs this version (see require_version).
+  const bool upgrade = *version < kVersion && !read_only;
+  if (upgrade && *version < 2) {
     if (auto status = db.exec(sql::kMigrateToVersion2); !status.ok()) {
       (void)db.exec("ROLLBACK");
       return status;
     }
   }
+  if (upgrade) {
+    if (auto status = migrate_to_version3(db, path); !status.ok()) return status;
+  }
   // Reading the aggregates touches every table's root page: a damaged file shows here.
-  for (const char* probe : {sql::kSelectTotals, sql::kSelectNames, sql::kSelectOldestTs,
-                            "SELECT count(*) FROM dead_letters", "SELECT count(*) FROM group_stats",
-                            "SELECT count(*) FROM alerts"}) {
+  std::vector<const char*> probes = {
+      sql::kSelectTotals, sql::kSelectNames, "SELECT count(*) FROM dead_letters",
+      "SELECT count(*) FROM group_stats", "SELECT count(*) FROM alerts"};
+  if (upgrade || *version >= 3) {
+    probes.insert(probes.end(), {"SELECT first_seq, count FROM segments",
+                                 "SELECT first_seq FROM segment_progress"});
+  } else {
+    probes.push_back(sql::kVersion2Records);
+  }
+  for (const char* probe : probes) {
     Statement statement(db, probe);
     if (!statement.prepared()) {
       return damaged(path, sqlite_error(db, statement.prepare_code(), probe).message);
@@ -192,12 +204,12 @@ Status<BufferError> configure_writer(Database& db, Durability durability,
 
 Status<BufferError> set_seq_floor(Database& db, std::int64_t floor) {
   if (floor <= 0) return {};
-  auto status = db.exec(
-      "BEGIN IMMEDIATE; DELETE FROM sqlite_sequence WHERE name = 'records'; "
-      "INSERT INTO sqlite_sequence(name, seq) VALUES('records', " +
-      std::to_string(floor) + "); COMMIT;");
-  if (!status.ok()) (void)db.exec("ROLLBACK");
-  return status;
+  Statement set(db, sql::kSetLastSeq);
+  set.bind(1, floor);
+  if (const int code = set.step(); code != SQLITE_DONE) {
+    return sqlite_error(db, code, "setting the first seq");
+  }
+  return {};
 }
 
 }  // namespace sensorgate::buffer::schema

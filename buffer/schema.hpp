@@ -1,11 +1,12 @@
 // The buffer's on-disk format: every SQL statement the buffer runs lives here, together with the
 // checks that decide whether an existing file is a sensorgate buffer this build can use.
 //
-// Tables: records (pending rows; seq is AUTOINCREMENT so it is never reused, also after the
-// table was emptied), names (topic and device names, stored once), group_stats and totals
-// (aggregates kept current by the writer so backlog questions never scan records), and
-// dead_letters (rows Kafka refused for good). application_id marks the file as ours and
-// user_version carries the schema version for migrations.
+// Tables: segments (pending records, many consecutive seqs per row: segment.hpp) and
+// segment_progress (records of a segment done before the rest), names (topic and device names,
+// stored once), group_stats and totals (aggregates kept current by the writer so backlog
+// questions never scan records; totals hold last_seq, so that a seq is never reused, also after
+// every segment was deleted), and dead_letters (rows Kafka refused for good). application_id marks
+// the file as ours and user_version carries the schema version for migrations.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +19,7 @@
 namespace sensorgate::buffer::schema {
 
 inline constexpr std::int64_t kApplicationId = 0x53474246;  // "SGBF"
-inline constexpr std::int64_t kVersion = 2;
+inline constexpr std::int64_t kVersion = 3;
 
 enum class NameKind : std::int64_t { kTopic = 0, kDevice = 1 };
 
@@ -45,23 +46,56 @@ Status<BufferError> configure_writer(Database& db, Durability durability,
 Status<BufferError> set_seq_floor(Database& db, std::int64_t floor);
 
 namespace sql {
-inline constexpr const char* kInsertRecord =
-    "INSERT INTO records(topic_id, device_id, ts_ns, bytes, value) VALUES(?1, ?2, ?3, ?4, ?5)";
+// Schema version 3: the records of consecutive seqs first_seq .. first_seq + count - 1 in one row
+// (segment.hpp: `data`); `bytes` is what they weigh in pending_bytes. A segment is written once
+// and deleted whole; records of it done before the rest (delivered, dead-lettered) are marked
+// in segment_progress (`done` records weighing `done_bytes`, `mask` one bit per record).
+inline constexpr const char* kCreateSegmentTables = R"sql(
+CREATE TABLE segments(
+  first_seq INTEGER PRIMARY KEY,
+  count INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  data BLOB NOT NULL);
+CREATE TABLE segment_progress(
+  first_seq INTEGER PRIMARY KEY,
+  done INTEGER NOT NULL,
+  done_bytes INTEGER NOT NULL,
+  mask BLOB NOT NULL);
+)sql";
+inline constexpr const char* kInsertSegment =
+    "INSERT INTO segments(first_seq, count, bytes, data) VALUES(?1, ?2, ?3, ?4)";
 inline constexpr const char* kInsertName = "INSERT INTO names(kind, name) VALUES(?1, ?2)";
 inline constexpr const char* kSelectNames = "SELECT id, name FROM names ORDER BY id";
-inline constexpr const char* kSelectBatch =
-    "SELECT seq, topic_id, device_id, ts_ns, value FROM records WHERE seq > ?1 ORDER BY seq "
-    "LIMIT ?2";
-inline constexpr const char* kDeleteRange =
-    "DELETE FROM records WHERE seq BETWEEN ?1 AND ?2 RETURNING topic_id, device_id, bytes";
-inline constexpr const char* kDeleteRangeQuiet = "DELETE FROM records WHERE seq BETWEEN ?1 AND ?2";
-inline constexpr const char* kSelectOldestAfter =
-    "SELECT seq, topic_id, device_id, bytes FROM records WHERE seq > ?1 ORDER BY seq";
-inline constexpr const char* kDeleteAfterUpTo = "DELETE FROM records WHERE seq > ?1 AND seq <= ?2";
-inline constexpr const char* kCopyToDeadLetters =
+// From the segment at or after ?1 on, in seq order, with the done mask of each.
+inline constexpr const char* kSelectSegmentsFrom =
+    "SELECT s.first_seq, s.count, p.mask, s.data FROM segments s LEFT JOIN segment_progress p "
+    "ON p.first_seq = s.first_seq WHERE s.first_seq >= ?1 ORDER BY s.first_seq";
+// The segment that holds seq ?1, if any is at or below it.
+inline constexpr const char* kSelectSegmentHolding =
+    "SELECT s.first_seq, s.count, p.mask, s.data FROM segments s LEFT JOIN segment_progress p "
+    "ON p.first_seq = s.first_seq WHERE s.first_seq <= ?1 ORDER BY s.first_seq DESC LIMIT 1";
+inline constexpr const char* kSelectProgress =
+    "SELECT done, done_bytes, mask FROM segment_progress WHERE first_seq = ?1";
+inline constexpr const char* kUpsertProgress =
+    "INSERT INTO segment_progress(first_seq, done, done_bytes, mask) VALUES(?1, ?2, ?3, ?4) "
+    "ON CONFLICT(first_seq) DO UPDATE SET done = excluded.done, done_bytes = "
+    "excluded.done_bytes, mask = excluded.mask";
+inline constexpr const char* kDeleteSegment = "DELETE FROM segments WHERE first_seq = ?1";
+inline constexpr const char* kDeleteProgress = "DELETE FROM segment_progress WHERE first_seq = ?1";
+inline constexpr const char* kSelectOldestSegment =
+    "SELECT s.first_seq, s.count, p.mask, s.data FROM segments s LEFT JOIN segment_progress p "
+    "ON p.first_seq = s.first_seq ORDER BY s.first_seq LIMIT 1";
+inline constexpr const char* kSelectNewestSegment =
+    "SELECT s.first_seq, s.count, p.mask, s.data FROM segments s LEFT JOIN segment_progress p "
+    "ON p.first_seq = s.first_seq ORDER BY s.first_seq DESC LIMIT 1";
+// Pending rows and bytes as the segments hold them (open_check compares them with the totals).
+inline constexpr const char* kCountPending =
+    "SELECT (SELECT coalesce(sum(count), 0) FROM segments) - (SELECT coalesce(sum(done), 0) FROM "
+    "segment_progress), (SELECT coalesce(sum(bytes), 0) FROM segments) - (SELECT "
+    "coalesce(sum(done_bytes), 0) FROM segment_progress)";
+inline constexpr const char* kInsertDeadLetter =
     "INSERT INTO dead_letters(seq, topic, key, ts_ns, value, error, failed_at_ns) "
-    "SELECT r.seq, t.name, d.name, r.ts_ns, r.value, ?2, ?3 FROM records r "
-    "JOIN names t ON t.id = r.topic_id JOIN names d ON d.id = r.device_id WHERE r.seq = ?1";
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 inline constexpr const char* kAddGroupStats =
     "INSERT INTO group_stats(name_id, pending, pending_bytes) VALUES(?1, ?2, ?3) "
     "ON CONFLICT(name_id) DO UPDATE SET pending = pending + excluded.pending, "
@@ -71,15 +105,13 @@ inline constexpr const char* kAddTotal = "UPDATE totals SET value = value + ?2 W
 inline constexpr const char* kUpsertTotal =
     "INSERT INTO totals(name, value) VALUES(?1, ?2) "
     "ON CONFLICT(name) DO UPDATE SET value = value + excluded.value";
-inline constexpr const char* kSelectLastSeq =
-    "SELECT seq FROM sqlite_sequence WHERE name = 'records'";
+// The highest seq ever handed out (kept as a totals row, as segments are deleted whole).
+inline constexpr const char* kSelectLastSeq = "SELECT value FROM totals WHERE name = 'last_seq'";
+inline constexpr const char* kSetLastSeq = "UPDATE totals SET value = ?1 WHERE name = 'last_seq'";
 inline constexpr const char* kSelectTotals = "SELECT name, value FROM totals";
 inline constexpr const char* kSelectGroups =
     "SELECT n.kind, n.name, g.pending, g.pending_bytes FROM group_stats g "
     "JOIN names n ON n.id = g.name_id WHERE g.pending > 0 ORDER BY n.kind, n.name";
-inline constexpr const char* kSelectOldestTs = "SELECT ts_ns FROM records ORDER BY seq LIMIT 1";
-inline constexpr const char* kSelectNewestTs =
-    "SELECT ts_ns FROM records ORDER BY seq DESC LIMIT 1";
 inline constexpr const char* kInsertAlert =
     "INSERT INTO alerts(ts_ns, rule, device, metric, severity, state, value, threshold, message, "
     "raised_at_ns) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
@@ -105,6 +137,11 @@ inline constexpr const char* kMigrateToVersion2 =
     "BEGIN IMMEDIATE; ALTER TABLE alerts ADD COLUMN raised_at_ns INTEGER NOT NULL DEFAULT 0; "
     "UPDATE alerts SET raised_at_ns = ts_ns; CREATE INDEX alerts_by_raised ON "
     "alerts(raised_at_ns); PRAGMA user_version = 2; COMMIT;";
+// Version 2 -> 3 (migration.hpp): records, one row per reading, become segments.
+inline constexpr const char* kVersion2Records =
+    "SELECT seq, topic_id, device_id, ts_ns, bytes, value FROM records ORDER BY seq";
+inline constexpr const char* kVersion2LastSeq =
+    "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'records'), 0)";
 inline constexpr const char* kFreePages = "PRAGMA freelist_count";
 inline constexpr const char* kPageCount = "PRAGMA page_count";
 inline std::string incremental_vacuum(int pages) {

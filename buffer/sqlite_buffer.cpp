@@ -468,46 +468,69 @@ Status<BufferError> SqliteBuffer::next_batch(std::size_t max_rows, std::vector<S
     if (closed_) return closed_error();
   }
   if (broken_reader()) return broken_error();
-  Statement select(*reader_db_, schema::sql::kSelectBatch);  // prepared once, then cached
+  Statement select(*reader_db_, schema::sql::kSelectSegmentsFrom);  // prepared once, then cached
   if (!select.prepared()) {
     return sqlite_error(*reader_db_, select.prepare_code(), "reading a batch");
   }
-  select.bind(1, cursor_);
-  select.bind(2, static_cast<std::int64_t>(max_rows));
+  select.bind(1, resume_from_);
   std::shared_lock names_lock(names_mutex_);
-  int code;
-  while ((code = select.step()) == SQLITE_ROW) {
-    const std::int64_t seq = select.column_int(0);
-    cursor_ = seq;
-    const bool dropped =
-        std::any_of(uncommitted_drops_.begin(), uncommitted_drops_.end(),
-                    [seq](const SeqRange& r) { return seq >= r.first && seq <= r.last; });
-    if (dropped) continue;
-    const auto topic_id = static_cast<std::size_t>(select.column_int(1));
-    const auto device_id = static_cast<std::size_t>(select.column_int(2));
-    if (topic_id >= names_by_id_.size() || device_id >= names_by_id_.size()) {
-      select.reset();
-      auto error =
-          sqlite_error(*reader_db_, SQLITE_CORRUPT,
-                       "record " + std::to_string(seq) + " names in " + options_.path.string());
-      note_reader_corruption(error);
-      return error;
+  auto damaged = [&](std::int64_t seq, const char* what) {
+    select.reset();
+    auto error = sqlite_error(
+        *reader_db_, SQLITE_CORRUPT,
+        "record " + std::to_string(seq) + " " + what + " in " + options_.path.string());
+    note_reader_corruption(error);
+    return error;
+  };
+  auto dropped_in_open_transaction = [&](std::int64_t seq) {
+    return !uncommitted_drops_.empty() &&
+           std::any_of(uncommitted_drops_.begin(), uncommitted_drops_.end(),
+                       [seq](const SeqRange& r) { return seq >= r.first && seq <= r.last; });
+  };
+  int code = SQLITE_DONE;
+  while (filled < max_rows && (code = select.step()) == SQLITE_ROW) {
+    const std::int64_t first = select.column_int(0);
+    const std::int64_t count = select.column_int(1);
+    resume_from_ = first + count;
+    const std::string_view mask = select.column_blob(2);
+    SegmentReader reader(select.column_blob(3));
+    SegmentRecord stored;
+    std::int64_t index = 0;
+    for (; index < count; ++index) {
+      const std::int64_t seq = first + index;
+      if (filled == max_rows) {
+        resume_from_ = first;  // the rest of this segment comes next time
+        break;
+      }
+      if (!reader.next(stored)) return damaged(seq, "is missing from its segment");
+      if (seq <= cursor_ || is_done(mask, static_cast<std::size_t>(index)) ||
+          dropped_in_open_transaction(seq)) {
+        continue;
+      }
+      const auto topic_id = static_cast<std::size_t>(stored.topic_id);
+      const auto device_id = static_cast<std::size_t>(stored.device_id);
+      if (topic_id >= names_by_id_.size() || device_id >= names_by_id_.size()) {
+        return damaged(seq, "names");
+      }
+      if (filled == out.size()) out.emplace_back();
+      StoredRecord& row = out[filled++];
+      row.seq = seq;
+      Record& record = row.record;
+      record.topic.assign(names_by_id_[topic_id]);
+      record.key.assign(names_by_id_[device_id]);
+      record.ts_ns = stored.ts_ns;
+      record.value.assign(stored.value);
+      cursor_ = seq;
+      in_flight_.push_back(InFlight{
+          seq, stored.topic_id, stored.device_id,
+          static_cast<std::int64_t>(record.topic.size() + record.key.size() + stored.value.size()),
+          first, count});
     }
-    const std::string_view value = select.column_blob(4);
-    if (filled == out.size()) out.emplace_back();
-    StoredRecord& row = out[filled++];
-    row.seq = seq;
-    Record& record = row.record;
-    record.topic.assign(names_by_id_[topic_id]);
-    record.key.assign(names_by_id_[device_id]);
-    record.ts_ns = select.column_int(3);
-    record.value.assign(value);
-    in_flight_.push_back(InFlight{
-        seq, static_cast<std::int64_t>(topic_id), static_cast<std::int64_t>(device_id),
-        static_cast<std::int64_t>(record.topic.size() + record.key.size() + value.size())});
+    if (index == count && reader.next(stored)) return damaged(first + count, "beyond its segment");
+    if (reader.failed()) return damaged(first + index, "is malformed");
   }
   select.reset();  // ends the read transaction: a pinned snapshot would stop WAL checkpoints
-  if (code != SQLITE_DONE) {
+  if (code != SQLITE_DONE && code != SQLITE_ROW) {
     auto error = sqlite_error(*reader_db_, code, "reading a batch from " + options_.path.string());
     note_reader_corruption(error);
     return error;
@@ -529,6 +552,7 @@ void SqliteBuffer::wait_for_records(std::uint64_t seen, std::chrono::millisecond
 void SqliteBuffer::rewind() {
   std::lock_guard lock(reader_mutex_);
   cursor_ = 0;
+  resume_from_ = 0;
   in_flight_.clear();
 }
 
@@ -691,6 +715,7 @@ Status<BufferError> SqliteBuffer::run_transaction(Apply&& apply, int& code,
   }
   Deltas deltas;
   deltas.by_device = &device_counts_;
+  next_seq_ = max_seq_ + 1;
   Status<BufferError> status = writer_db_->exec("BEGIN IMMEDIATE");
   if (status.ok()) status = apply(deltas);
   const auto now = std::chrono::steady_clock::now();
@@ -725,6 +750,7 @@ Status<BufferError> SqliteBuffer::run_transaction(Apply&& apply, int& code,
   } else {
     committed_.pending += deltas.total.pending;
     committed_.pending_bytes += deltas.total.pending_bytes;
+    max_seq_ = next_seq_ - 1;
     dirty_since_maintenance_ = true;
   }
   names_added_.clear();
@@ -839,12 +865,6 @@ void SqliteBuffer::commit_group(Group& group) {
       if (is_disk_full_code(code)) enter_disk_full();
       commit_log_.log("commit failed, nothing of this group was stored: " + status.error().message);
       fail_appends(group, status.error());
-    } else {
-      for (Waiter* waiter : group.waiters) {
-        if (!waiter->failure && waiter->stored > 0) {
-          max_seq_ = std::max(max_seq_, waiter->range.last);
-        }
-      }
     }
   }
   // sync() promises everything queued before it is committed.
@@ -923,10 +943,10 @@ Status<BufferError> SqliteBuffer::apply_appends(Group& group, Deltas& deltas) {
         continue;
       }
     }
-    if (auto status = insert_records(*waiter, count, deltas); !status.ok()) return status;
     if (waiter->dead_letter_error != nullptr) {
-      const DeadLetterRequest request{waiter->range.first, *waiter->dead_letter_error, now_ns()};
-      if (auto status = move_to_dead_letters(request, deltas); !status.ok()) return status;
+      if (auto status = insert_dead_letter(*waiter, deltas); !status.ok()) return status;
+    } else if (auto status = insert_records(*waiter, count, deltas); !status.ok()) {
+      return status;
     }
     waiter->stored = count;
     for (const Record& record : waiter->records.first(count))
@@ -973,74 +993,193 @@ void SqliteBuffer::free_space_after_deletes() {
   maintain_when_idle(vacuum_step_pages(options_.reserve_bytes));
 }
 
-Status<BufferError> SqliteBuffer::delete_delivered(std::vector<InFlight>& rows, Deltas& deltas) {
-  if (rows.empty()) return {};
-  std::sort(rows.begin(), rows.end(),
-            [](const InFlight& a, const InFlight& b) { return a.seq < b.seq; });
-  Statement remove(*writer_db_, schema::sql::kDeleteRangeQuiet);
-  if (!remove.prepared()) return sqlite_error(*writer_db_, remove.prepare_code(), "deleting");
+Status<BufferError> SqliteBuffer::delete_delivered(const std::vector<InFlight>& rows,
+                                                   Deltas& deltas) {
+  std::vector<DoneMark> marks;
   for (std::size_t i = 0; i < rows.size();) {
+    const std::int64_t first = rows[i].segment_first;
+    marks.clear();
     std::size_t j = i;
-    while (j + 1 < rows.size() && rows[j + 1].seq == rows[j].seq + 1) ++j;
-    remove.bind(1, rows[i].seq);
-    remove.bind(2, rows[j].seq);
-    if (const int code = remove.step(); code != SQLITE_DONE) {
-      return sqlite_error(*writer_db_, code, "deleting delivered rows");
+    for (; j < rows.size() && rows[j].segment_first == first; ++j) {
+      marks.push_back(DoneMark{rows[j].seq - first, rows[j].bytes});
     }
-    remove.reset();
+    if (auto status = mark_done(first, rows[i].segment_count, marks, /*fresh=*/true);
+        !status.ok()) {
+      return status;
+    }
     // Every row handed out and not yet reported is still there: drops skip rows handed out,
     // and dead_letter() forgets the row it moves. So the rows tell the aggregates' change.
-    deltas.delivered += static_cast<std::int64_t>(j - i + 1);
-    for (std::size_t k = i; k <= j; ++k) {
+    deltas.delivered += static_cast<std::int64_t>(j - i);
+    for (std::size_t k = i; k < j; ++k) {
       deltas.add(rows[k].topic_id, rows[k].device_id, -1, -rows[k].bytes);
     }
-    i = j + 1;
+    i = j;
   }
   return {};
+}
+
+Status<BufferError> SqliteBuffer::mark_done(std::int64_t first_seq, std::int64_t count,
+                                            std::vector<DoneMark>& marks, bool fresh) {
+  std::int64_t done = 0, done_bytes = 0;
+  std::string mask;
+  bool had_progress = false;
+  if (!fresh || static_cast<std::int64_t>(marks.size()) < count) {
+    Statement progress(*writer_db_, schema::sql::kSelectProgress);
+    progress.bind(1, first_seq);
+    const int code = progress.step();
+    if (code == SQLITE_ROW) {
+      had_progress = true;
+      done = progress.column_int(0);
+      done_bytes = progress.column_int(1);
+      mask.assign(progress.column_blob(2));
+    } else if (code != SQLITE_DONE) {
+      return sqlite_error(*writer_db_, code, "reading the progress of a segment");
+    }
+  }
+  if (!fresh) {
+    std::erase_if(marks, [&](const DoneMark& mark) {
+      return is_done(mask, static_cast<std::size_t>(mark.index));
+    });
+  }
+  for (const DoneMark& mark : marks) {
+    set_done(mask, static_cast<std::size_t>(mark.index));
+    ++done;
+    done_bytes += mark.bytes;
+  }
+  if (done >= count) {
+    // Without progress read, none exists: fresh marks of every record mean none was done.
+    std::vector<const char*> deletes = {schema::sql::kDeleteSegment};
+    if (had_progress) deletes.push_back(schema::sql::kDeleteProgress);
+    for (const char* sql : deletes) {
+      Statement remove(*writer_db_, sql);
+      remove.bind(1, first_seq);
+      if (const int code = remove.step(); code != SQLITE_DONE) {
+        return sqlite_error(*writer_db_, code, "deleting delivered rows");
+      }
+    }
+    return {};
+  }
+  if (marks.empty()) return {};
+  Statement upsert(*writer_db_, schema::sql::kUpsertProgress);
+  upsert.bind(1, first_seq);
+  upsert.bind(2, done);
+  upsert.bind(3, done_bytes);
+  upsert.bind_blob(4, mask, /*copy=*/false);
+  if (const int code = upsert.step(); code != SQLITE_DONE) {
+    return sqlite_error(*writer_db_, code, "recording delivered rows");
+  }
+  return {};
+}
+
+std::int64_t SqliteBuffer::stored_bytes(const SegmentRecord& record) const {
+  std::shared_lock names_lock(names_mutex_);
+  auto size_of = [&](std::int64_t id) {
+    return static_cast<std::size_t>(id) < names_by_id_.size() ? names_by_id_[id].size() : 0;
+  };
+  return static_cast<std::int64_t>(size_of(record.topic_id) + size_of(record.device_id) +
+                                   record.value.size());
+}
+
+bool SqliteBuffer::records_at(std::string_view segment_data, const std::vector<DoneMark>& marks,
+                              std::vector<SegmentRecord>& out) const {
+  out.clear();
+  SegmentReader reader(segment_data);
+  SegmentRecord record;
+  std::int64_t index = 0;
+  for (const DoneMark& mark : marks) {
+    for (; index <= mark.index; ++index) {
+      if (!reader.next(record)) return false;
+    }
+    out.push_back(record);
+  }
+  return true;
 }
 
 Status<BufferError> SqliteBuffer::delete_by_seq(std::vector<std::int64_t>& seqs, Deltas& deltas) {
   if (seqs.empty()) return {};
   std::sort(seqs.begin(), seqs.end());
-  Statement remove(*writer_db_, schema::sql::kDeleteRange);
-  if (!remove.prepared()) return sqlite_error(*writer_db_, remove.prepare_code(), "deleting");
+  seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
+  std::vector<DoneMark> marks;
+  std::vector<SegmentRecord> records;
   for (std::size_t i = 0; i < seqs.size();) {
-    std::size_t j = i;
-    while (j + 1 < seqs.size() && seqs[j + 1] <= seqs[j] + 1) ++j;
-    remove.bind(1, seqs[i]);
-    remove.bind(2, seqs[j]);
-    int code;
-    while ((code = remove.step()) == SQLITE_ROW) {
-      deltas.add(remove.column_int(0), remove.column_int(1), -1, -remove.column_int(2));
+    Statement holding(*writer_db_, schema::sql::kSelectSegmentHolding);
+    holding.bind(1, seqs[i]);
+    const int code = holding.step();
+    if (code != SQLITE_ROW && code != SQLITE_DONE) {
+      return sqlite_error(*writer_db_, code, "finding delivered rows");
+    }
+    const std::int64_t first = code == SQLITE_ROW ? holding.column_int(0) : 0;
+    const std::int64_t count = code == SQLITE_ROW ? holding.column_int(1) : 0;
+    marks.clear();
+    for (; i < seqs.size() && seqs[i] < first + count; ++i) {
+      if (seqs[i] >= first) marks.push_back(DoneMark{seqs[i] - first, 0});
+    }
+    if (marks.empty()) {
+      ++i;  // below every segment, or in a gap between two: gone already
+      continue;
+    }
+    const std::string mask(holding.column_blob(2));
+    std::erase_if(marks, [&](const DoneMark& mark) {
+      return is_done(mask, static_cast<std::size_t>(mark.index));
+    });
+    if (!records_at(holding.column_blob(3), marks, records)) {
+      return sqlite_error(*writer_db_, SQLITE_CORRUPT,
+                          "segment " + std::to_string(first) + " in " + options_.path.string());
+    }
+    for (std::size_t k = 0; k < marks.size(); ++k) marks[k].bytes = stored_bytes(records[k]);
+    holding.reset();
+    for (std::size_t k = 0; k < marks.size(); ++k) {
+      deltas.add(records[k].topic_id, records[k].device_id, -1, -marks[k].bytes);
       ++deltas.delivered;
     }
-    if (code != SQLITE_DONE) return sqlite_error(*writer_db_, code, "deleting delivered rows");
-    remove.reset();
-    i = j + 1;
+    if (auto status = mark_done(first, count, marks, /*fresh=*/false); !status.ok()) return status;
   }
   return {};
 }
 
 Status<BufferError> SqliteBuffer::move_to_dead_letters(const DeadLetterRequest& request,
                                                        Deltas& deltas) {
-  Statement copy(*writer_db_, schema::sql::kCopyToDeadLetters);
-  copy.bind(1, request.seq);
-  copy.bind(2, request.error);
-  copy.bind(3, request.failed_at_ns);
-  if (const int code = copy.step(); code != SQLITE_DONE) {
-    return sqlite_error(*writer_db_, code, "moving a row to dead letters");
+  Statement holding(*writer_db_, schema::sql::kSelectSegmentHolding);
+  holding.bind(1, request.seq);
+  const int code = holding.step();
+  if (code == SQLITE_DONE) return {};  // already gone
+  if (code != SQLITE_ROW) return sqlite_error(*writer_db_, code, "moving a row to dead letters");
+  const std::int64_t first = holding.column_int(0);
+  const std::int64_t index = request.seq - first;
+  if (index >= holding.column_int(1) ||
+      is_done(holding.column_blob(2), static_cast<std::size_t>(index))) {
+    return {};  // already gone
   }
-  if (sqlite3_changes(writer_db_->handle()) == 0) return {};  // already gone
-  Statement remove(*writer_db_, schema::sql::kDeleteRange);
-  remove.bind(1, request.seq);
-  remove.bind(2, request.seq);
-  int code;
-  while ((code = remove.step()) == SQLITE_ROW) {
-    deltas.add(remove.column_int(0), remove.column_int(1), -1, -remove.column_int(2));
-    ++deltas.dead_lettered;
+  std::vector<DoneMark> marks{DoneMark{index, 0}};
+  std::vector<SegmentRecord> records;
+  if (!records_at(holding.column_blob(3), marks, records)) {
+    return sqlite_error(*writer_db_, SQLITE_CORRUPT,
+                        "segment " + std::to_string(first) + " in " + options_.path.string());
   }
-  if (code != SQLITE_DONE) return sqlite_error(*writer_db_, code, "moving a row to dead letters");
-  return {};
+  const SegmentRecord& record = records.front();
+  marks.front().bytes = stored_bytes(record);
+  Statement insert(*writer_db_, schema::sql::kInsertDeadLetter);
+  {
+    std::shared_lock names_lock(names_mutex_);
+    auto name = [&](std::int64_t id) {
+      return static_cast<std::size_t>(id) < names_by_id_.size() ? names_by_id_[id] : std::string();
+    };
+    insert.bind(1, request.seq);
+    insert.bind(2, name(record.topic_id));
+    insert.bind(3, name(record.device_id));
+  }
+  insert.bind(4, record.ts_ns);
+  insert.bind_blob(5, record.value);
+  insert.bind(6, request.error);
+  insert.bind(7, request.failed_at_ns);
+  if (const int insert_code = insert.step(); insert_code != SQLITE_DONE) {
+    return sqlite_error(*writer_db_, insert_code, "moving a row to dead letters");
+  }
+  deltas.add(record.topic_id, record.device_id, -1, -marks.front().bytes);
+  ++deltas.dead_lettered;
+  const std::int64_t count = holding.column_int(1);
+  holding.reset();
+  return mark_done(first, count, marks, /*fresh=*/false);
 }
 
 Result<std::int64_t, BufferError> SqliteBuffer::name_id(std::int64_t kind,
@@ -1065,11 +1204,9 @@ Result<std::int64_t, BufferError> SqliteBuffer::name_id(std::int64_t kind,
 
 namespace {
 
-// Rows per INSERT statement: one statement of many rows costs far less per row than as many
-// one-row statements (statement setup and reset, and for records AUTOINCREMENT, which reads and
-// writes sqlite_sequence once per statement).
+// Rows per INSERT statement of the group stats: one statement of many rows costs far less per
+// row than as many one-row statements (statement setup and reset).
 constexpr std::size_t kRowsPerStatement = 32;
-constexpr int kRecordColumns = 5;
 constexpr int kGroupStatsColumns = 3;
 
 // "<head> VALUES(?,?,?),(?,?,?),... <tail>": kRowsPerStatement rows of `columns` parameters.
@@ -1080,12 +1217,6 @@ std::string many_rows_sql(std::string_view head, int columns, std::string_view t
   std::string text = std::string(head) + " VALUES";
   for (std::size_t i = 0; i < kRowsPerStatement; ++i) text += (i == 0 ? "" : ",") + row;
   return text + std::string(tail);
-}
-
-const std::string& insert_records_sql() {
-  static const std::string sql = many_rows_sql(
-      "INSERT INTO records(topic_id, device_id, ts_ns, bytes, value)", kRecordColumns, "");
-  return sql;
 }
 
 const std::string& add_group_stats_sql() {
@@ -1102,37 +1233,63 @@ Status<BufferError> SqliteBuffer::insert_records(Waiter& waiter, std::size_t cou
                                                  Deltas& deltas) {
   constexpr auto kTopic = static_cast<std::int64_t>(schema::NameKind::kTopic);
   constexpr auto kDevice = static_cast<std::int64_t>(schema::NameKind::kDevice);
-  for (std::size_t first = 0; first < count;) {
-    const std::size_t rows = count - first >= kRowsPerStatement ? kRowsPerStatement : 1;
-    Statement insert(*writer_db_, rows == 1 ? std::string_view(schema::sql::kInsertRecord)
-                                            : std::string_view(insert_records_sql()));
-    if (!insert.prepared()) return sqlite_error(*writer_db_, insert.prepare_code(), "inserting");
-    for (std::size_t row = 0; row < rows; ++row) {
-      const Record& record = waiter.records[first + row];
-      const auto topic_id = name_id(kTopic, record.topic);
-      if (!topic_id.ok()) return topic_id.error();
-      const auto device_id = name_id(kDevice, record.key);
-      if (!device_id.ok()) return device_id.error();
-      const std::int64_t bytes = record_bytes(record);
-      const int base = static_cast<int>(row) * kRecordColumns;
-      insert.bind(base + 1, *topic_id);
-      insert.bind(base + 2, *device_id);
-      insert.bind(base + 3, record.ts_ns);
-      insert.bind(base + 4, bytes);
-      insert.bind_blob(base + 5, record.value, /*copy=*/false);
-      deltas.add(*topic_id, *device_id, 1, bytes);
+  // The records take the next seqs in order, packed into segments (segment.hpp).
+  waiter.range.first = next_seq_;
+  std::int64_t segment_first = next_seq_, segment_bytes = 0;
+  segment_.clear();
+  for (const Record& record : waiter.records.first(count)) {
+    const auto topic_id = name_id(kTopic, record.topic);
+    if (!topic_id.ok()) return topic_id.error();
+    const auto device_id = name_id(kDevice, record.key);
+    if (!device_id.ok()) return device_id.error();
+    if (!segment_.has_room_for(record.value.size())) {
+      if (auto status = write_segment(segment_first, segment_bytes); !status.ok()) return status;
+      segment_first = next_seq_;
+      segment_bytes = 0;
     }
-    if (const int code = insert.step(); code != SQLITE_DONE) {
-      return sqlite_error(*writer_db_, code,
-                          "cannot write to buffer file " + options_.path.string());
-    }
-    // The rows of one statement take consecutive seqs (AUTOINCREMENT: max + 1 each, and this
-    // connection alone writes); the last one is the last inserted rowid.
-    const std::int64_t last = sqlite3_last_insert_rowid(writer_db_->handle());
-    if (first == 0) waiter.range.first = last - static_cast<std::int64_t>(rows) + 1;
-    waiter.range.last = last;
-    first += rows;
+    const std::int64_t bytes = record_bytes(record);
+    segment_.add(*topic_id, *device_id, record.ts_ns, record.value);
+    segment_bytes += bytes;
+    deltas.add(*topic_id, *device_id, 1, bytes);
+    ++next_seq_;
   }
+  waiter.range.last = next_seq_ - 1;
+  return write_segment(segment_first, segment_bytes);
+}
+
+Status<BufferError> SqliteBuffer::write_segment(std::int64_t first_seq, std::int64_t bytes) {
+  if (segment_.count() == 0) return {};
+  Statement insert(*writer_db_, schema::sql::kInsertSegment);
+  if (!insert.prepared()) return sqlite_error(*writer_db_, insert.prepare_code(), "inserting");
+  insert.bind(1, first_seq);
+  insert.bind(2, static_cast<std::int64_t>(segment_.count()));
+  insert.bind(3, bytes);
+  insert.bind_blob(4, segment_.data(), /*copy=*/false);
+  const int code = insert.step();
+  insert.reset();
+  segment_.clear();
+  if (code != SQLITE_DONE) {
+    return sqlite_error(*writer_db_, code, "cannot write to buffer file " + options_.path.string());
+  }
+  return {};
+}
+
+Status<BufferError> SqliteBuffer::insert_dead_letter(Waiter& waiter, Deltas& deltas) {
+  const Record& record = waiter.records.front();
+  Statement insert(*writer_db_, schema::sql::kInsertDeadLetter);
+  insert.bind(1, next_seq_);
+  insert.bind(2, record.topic, /*copy=*/false);
+  insert.bind(3, record.key, /*copy=*/false);
+  insert.bind(4, record.ts_ns);
+  insert.bind_blob(5, record.value, /*copy=*/false);
+  insert.bind(6, *waiter.dead_letter_error, /*copy=*/false);
+  insert.bind(7, now_ns());
+  if (const int code = insert.step(); code != SQLITE_DONE) {
+    return sqlite_error(*writer_db_, code, "storing a dead letter");
+  }
+  waiter.range = SeqRange{next_seq_, next_seq_};
+  ++next_seq_;
+  ++deltas.dead_lettered;
   return {};
 }
 
@@ -1165,28 +1322,62 @@ Status<BufferError> SqliteBuffer::drop_oldest(Deltas& deltas) {
   const std::int64_t to_free =
       committed_.pending_bytes + deltas.total.pending_bytes - (cap - cap / 100);
   std::lock_guard lock(reader_mutex_);
-  // Rows already handed to the forwarder are left alone: they may be in Kafka already.
+  // Rows already handed to the forwarder are left alone: they may be in Kafka already. The
+  // oldest rows after them go, from the segment that holds the first of them on.
   const std::int64_t floor = cursor_;
-  Statement select(*writer_db_, schema::sql::kSelectOldestAfter);
-  select.bind(1, floor);
+  std::int64_t start = floor + 1;
+  {
+    Statement holding(*writer_db_, schema::sql::kSelectSegmentHolding);
+    holding.bind(1, floor + 1);
+    const int code = holding.step();
+    if (code == SQLITE_ROW) start = holding.column_int(0);
+    if (code != SQLITE_ROW && code != SQLITE_DONE) {
+      return sqlite_error(*writer_db_, code, "choosing rows to drop");
+    }
+  }
+  struct Dropped {
+    std::int64_t first_seq;
+    std::int64_t count;
+    std::vector<DoneMark> marks;
+  };
+  std::vector<Dropped> segments;
   std::int64_t freed = 0, rows = 0, last = floor;
-  int code;
-  while (freed < to_free && (code = select.step()) == SQLITE_ROW) {
-    last = select.column_int(0);
-    deltas.add(select.column_int(1), select.column_int(2), -1, -select.column_int(3));
-    freed += select.column_int(3);
-    ++rows;
+  {
+    Statement select(*writer_db_, schema::sql::kSelectSegmentsFrom);
+    select.bind(1, start);
+    int code = SQLITE_DONE;
+    while (freed < to_free && (code = select.step()) == SQLITE_ROW) {
+      Dropped segment{select.column_int(0), select.column_int(1), {}};
+      const std::string_view mask = select.column_blob(2);
+      SegmentReader reader(select.column_blob(3));
+      SegmentRecord record;
+      for (std::int64_t index = 0; index < segment.count && freed < to_free; ++index) {
+        if (!reader.next(record)) {
+          return sqlite_error(
+              *writer_db_, SQLITE_CORRUPT,
+              "segment " + std::to_string(segment.first_seq) + " in " + options_.path.string());
+        }
+        const std::int64_t seq = segment.first_seq + index;
+        if (seq <= floor || is_done(mask, static_cast<std::size_t>(index))) continue;
+        const std::int64_t bytes = stored_bytes(record);
+        deltas.add(record.topic_id, record.device_id, -1, -bytes);
+        segment.marks.push_back(DoneMark{index, bytes});
+        freed += bytes;
+        ++rows;
+        last = seq;
+      }
+      if (!segment.marks.empty()) segments.push_back(std::move(segment));
+    }
+    if (freed < to_free && code != SQLITE_DONE) {
+      return sqlite_error(*writer_db_, code, "choosing rows to drop");
+    }
   }
-  if (freed < to_free && code != SQLITE_DONE) {
-    return sqlite_error(*writer_db_, code, "choosing rows to drop");
-  }
-  select.reset();
   if (rows == 0) return {};
-  Statement remove(*writer_db_, schema::sql::kDeleteAfterUpTo);
-  remove.bind(1, floor);
-  remove.bind(2, last);
-  if (const int delete_code = remove.step(); delete_code != SQLITE_DONE) {
-    return sqlite_error(*writer_db_, delete_code, "dropping oldest rows");
+  for (Dropped& segment : segments) {
+    if (auto status = mark_done(segment.first_seq, segment.count, segment.marks, /*fresh=*/false);
+        !status.ok()) {
+      return status;
+    }
   }
   uncommitted_drops_.push_back(SeqRange{floor + 1, last});
   deltas.dropped[DropReason::kCap] += rows;
@@ -1224,6 +1415,13 @@ Status<BufferError> SqliteBuffer::write_deltas(const Deltas& deltas,
       return sqlite_error(*writer_db_, code, "updating group stats");
     }
     first += rows;
+  }
+  if (next_seq_ - 1 > max_seq_) {
+    Statement set_last_seq(*writer_db_, schema::sql::kSetLastSeq);
+    set_last_seq.bind(1, next_seq_ - 1);
+    if (const int code = set_last_seq.step(); code != SQLITE_DONE) {
+      return sqlite_error(*writer_db_, code, "updating totals");
+    }
   }
   Statement add_total(*writer_db_, schema::sql::kAddTotal);
   std::int64_t dropped = 0;
@@ -1301,6 +1499,7 @@ bool SqliteBuffer::quarantine_and_restart(const std::string& detail) {
     names_added_.clear();
     committed_ = {};
     cursor_ = 0;
+    resume_from_ = 0;
     in_flight_.clear();
     uncommitted_drops_.clear();
   }

@@ -37,6 +37,7 @@
 
 #include "buffer/buffer.hpp"
 #include "buffer/device_counts.hpp"
+#include "buffer/segment.hpp"
 #include "buffer/sqlite.hpp"
 #include "core/log.hpp"
 
@@ -105,7 +106,15 @@ class SqliteBuffer final : public Buffer {
     std::int64_t topic_id;
     std::int64_t device_id;
     std::int64_t bytes;
+    std::int64_t segment_first;  // the segment that holds it (segment.hpp)
+    std::int64_t segment_count;
     bool delivered = false;
+  };
+  // A record of a segment that is done (delivered, dead-lettered): its index in the segment and
+  // what it weighed in pending_bytes.
+  struct DoneMark {
+    std::int64_t index;
+    std::int64_t bytes;
   };
   struct DeadLetterRequest {
     std::int64_t seq;
@@ -158,10 +167,26 @@ class SqliteBuffer final : public Buffer {
   void free_space_after_deletes();
   // Corruption: moves the file aside and starts a fresh one; false when that failed.
   bool quarantine_and_restart(const std::string& detail);
-  Status<BufferError> delete_delivered(std::vector<InFlight>& rows, Deltas& deltas);
+  // `rows` ascending by seq (commit_group sorts them before it cuts them into transactions).
+  Status<BufferError> delete_delivered(const std::vector<InFlight>& rows, Deltas& deltas);
   Status<BufferError> delete_by_seq(std::vector<std::int64_t>& seqs, Deltas& deltas);
   Status<BufferError> move_to_dead_letters(const DeadLetterRequest& request, Deltas& deltas);
+  // Marks `marks` (ascending, distinct indices) done in the segment at `first_seq` of `count`
+  // records and deletes the segment once all its records are done. Without `fresh` the marks
+  // already done are erased from `marks` first; `fresh`: the caller knows none was (rows
+  // handed out by next_batch), which spares reading the progress of a segment done at once.
+  Status<BufferError> mark_done(std::int64_t first_seq, std::int64_t count,
+                                std::vector<DoneMark>& marks, bool fresh);
+  // The records of `segment_data` at `marks`' indices, for the aggregates; false when the
+  // data is malformed.
+  bool records_at(std::string_view segment_data, const std::vector<DoneMark>& marks,
+                  std::vector<SegmentRecord>& out) const;
+  // What a record weighs in pending_bytes: its topic, key and value.
+  std::int64_t stored_bytes(const SegmentRecord& record) const;
   Status<BufferError> insert_records(Waiter& waiter, std::size_t count, Deltas& deltas);
+  Status<BufferError> write_segment(std::int64_t first_seq, std::int64_t bytes);
+  // store_dead_letter(): the record goes to the dead letters with the next seq, never pending.
+  Status<BufferError> insert_dead_letter(Waiter& waiter, Deltas& deltas);
   Status<BufferError> insert_alert(const AlertRow& alert);
   // Queues `waiter` for the next group commit and waits for its outcome.
   void commit_and_wait(Waiter& waiter, std::chrono::steady_clock::time_point received_at = {});
@@ -226,6 +251,8 @@ class SqliteBuffer final : public Buffer {
   bool broken_ = false;  // a quarantine could not start a fresh file: appends fail with kIo
   std::string broken_reason_;
   std::int64_t max_seq_ = 0;  // highest seq committed; a fresh file after a quarantine starts above
+  std::int64_t next_seq_ = 1;  // in the open transaction: the seq the next record takes
+  SegmentWriter segment_;      // the segment insert_records() is filling
   RateLimitedLog full_log_;
   RateLimitedLog commit_log_;       // repeated commit failures: one line per interval with a count
   RateLimitedLog disk_log_;         // disk full / room again
@@ -239,6 +266,8 @@ class SqliteBuffer final : public Buffer {
   // writer dropped in its open transaction (still visible to the reader until it commits).
   std::mutex reader_mutex_;
   std::int64_t cursor_ = 0;
+  // Where next_batch() reads on: the segment it stopped in, or the first one after cursor_.
+  std::int64_t resume_from_ = 0;
   std::deque<InFlight> in_flight_;  // ascending seq; cleared by rewind()
   std::vector<SeqRange> uncommitted_drops_;
 };

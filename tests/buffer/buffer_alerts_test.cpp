@@ -6,6 +6,7 @@
 #include "buffer/buffer.hpp"
 #include "buffer_test_util.hpp"
 #include "support/temp_dir.hpp"
+#include "version2_file.hpp"
 
 namespace sensorgate::testing {
 namespace {
@@ -123,16 +124,19 @@ TEST_CASE("read_alerts filters on when an alert was raised, not on the reading's
 
 TEST_CASE("a buffer of schema version 1 is upgraded in place: its alerts keep their time") {
   TempDir dir;
-  {
-    auto buffer = open_buffer(options_in(dir));
-    REQUIRE(buffer->append_alert(alert(100, "boiler-1", "firing"), alert_record("boiler-1")).ok());
-    REQUIRE(buffer->append(make_records("d", 0, 3)).ok());
+  std::vector<Version2Record> records;
+  for (std::int64_t seq = 1; seq <= 4; ++seq) {
+    records.push_back(Version2Record{seq, "sensors.readings", "d", seq, "{}"});
   }
+  make_version2_file(dir / "buffer.db", records, /*last_seq=*/4);
   {
-    // Back to what version 1 wrote.
+    // Back to what version 1 wrote: alerts without raised_at_ns.
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open((dir / "buffer.db").c_str(), &db) == SQLITE_OK);
     REQUIRE(sqlite3_exec(db,
+                         "INSERT INTO alerts(ts_ns, rule, device, metric, severity, state, value, "
+                         "threshold, message) VALUES(100, 'hot', 'boiler-1', 'temperature', "
+                         "'warning', 'firing', 90, 80, 'hot');"
                          "DROP INDEX alerts_by_raised; ALTER TABLE alerts DROP COLUMN raised_at_ns;"
                          " PRAGMA user_version = 1;",
                          nullptr, nullptr, nullptr) == SQLITE_OK);
@@ -141,10 +145,10 @@ TEST_CASE("a buffer of schema version 1 is upgraded in place: its alerts keep th
   const auto before = buffer::read_alerts(dir / "buffer.db", 0);
   REQUIRE_FALSE(before.ok());
   CHECK(before.error().message == "buffer file " + (dir / "buffer.db").string() +
-                                      " has schema version 1, older than this sensorgate (2); "
+                                      " has schema version 1, older than this sensorgate (3); "
                                       "start the daemon once (sensorgate run) to upgrade it");
   auto buffer = open_buffer(options_in(dir));
-  CHECK(read_all(*buffer).size() == 4);  // three readings and the alert's record
+  CHECK(read_all(*buffer).size() == 4);
   const auto after = buffer::read_alerts(dir / "buffer.db", 0);
   REQUIRE(after.ok());
   REQUIRE(after->size() == 1);

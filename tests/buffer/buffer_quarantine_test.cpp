@@ -12,6 +12,7 @@
 
 #include "buffer/buffer.hpp"
 #include "buffer/quarantine.hpp"
+#include "buffer/segment.hpp"
 #include "buffer_test_util.hpp"
 #include "support/temp_dir.hpp"
 #include "support/wait.hpp"
@@ -64,12 +65,16 @@ std::vector<std::string> values_in(const std::filesystem::path& database) {
   REQUIRE(sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr) ==
           SQLITE_OK);
   sqlite3_stmt* select = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, "SELECT value FROM records ORDER BY seq", -1, &select, nullptr) ==
-          SQLITE_OK);
+  REQUIRE(sqlite3_prepare_v2(db, "SELECT data FROM segments ORDER BY first_seq", -1, &select,
+                             nullptr) == SQLITE_OK);
   std::vector<std::string> values;
   while (sqlite3_step(select) == SQLITE_ROW) {
-    values.emplace_back(static_cast<const char*>(sqlite3_column_blob(select, 0)),
-                        static_cast<std::size_t>(sqlite3_column_bytes(select, 0)));
+    buffer::SegmentReader reader(
+        std::string_view(static_cast<const char*>(sqlite3_column_blob(select, 0)),
+                         static_cast<std::size_t>(sqlite3_column_bytes(select, 0))));
+    buffer::SegmentRecord record;
+    while (reader.next(record)) values.emplace_back(record.value);
+    CHECK_FALSE(reader.failed());
   }
   sqlite3_finalize(select);
   sqlite3_close(db);
@@ -132,11 +137,13 @@ TEST_CASE("a WAL of another sensorgate buffer (a restored backup) is moved aside
   const std::string digest = sha256_of(path);
   // What the other buffer's writer does: delete delivered rows, add new ones, keep totals.
   plant_foreign_wal(other,
-                    "BEGIN; DELETE FROM records WHERE seq <= 2000;"
-                    "UPDATE totals SET value = value - 2000 WHERE name = 'pending';"
-                    "INSERT INTO records(topic_id, device_id, ts_ns, bytes, value) "
-                    "SELECT topic_id, device_id, ts_ns, bytes, value FROM records;"
-                    "UPDATE totals SET value = value + 1000 WHERE name = 'pending'; COMMIT;",
+                    "BEGIN; DELETE FROM segments WHERE first_seq <= 2000;"
+                    "UPDATE totals SET value = (SELECT sum(count) FROM segments) "
+                    "WHERE name = 'pending';"
+                    "INSERT INTO segments(first_seq, count, bytes, data) "
+                    "SELECT first_seq + 1000000, count, bytes, data FROM segments;"
+                    "UPDATE totals SET value = (SELECT sum(count) FROM segments) "
+                    "WHERE name = 'pending'; COMMIT;",
                     path);
 
   check_fresh_buffer_works(path, 6000);
@@ -156,9 +163,10 @@ TEST_CASE("a WAL left by a crash is the database's own and is used, not quaranti
   std::filesystem::copy_file(path, copy);
   plant_foreign_wal(
       copy,
-      "INSERT INTO records(topic_id, device_id, ts_ns, bytes, value) "
-      "SELECT topic_id, device_id, ts_ns, bytes, value FROM records;"
-      "UPDATE totals SET value = value * 2 WHERE name IN ('pending', 'pending_bytes');"
+      "INSERT INTO segments(first_seq, count, bytes, data) "
+      "SELECT first_seq + 100, count, bytes, data FROM segments;"
+      "UPDATE totals SET value = value * 2 WHERE name IN ('pending', 'pending_bytes', "
+      "'last_seq');"
       "UPDATE group_stats SET pending = pending * 2, pending_bytes = pending_bytes * 2;",
       path);
   auto buffer = open_buffer(buffer::Options{.path = path});
@@ -170,7 +178,7 @@ TEST_CASE("a WAL without its database is moved aside instead of replayed into a 
   TempDir dir;
   const auto path = dir / "buffer.db";
   make_buffer(dir / "old.db", 10);
-  plant_foreign_wal(dir / "old.db", "DELETE FROM records WHERE seq <= 5;", path);
+  plant_foreign_wal(dir / "old.db", "DELETE FROM segments WHERE first_seq <= 5;", path);
   check_fresh_buffer_works(path, 0);
   const auto note = only_quarantine(path);
   CHECK(note.reason == "wal_mismatch");

@@ -1,0 +1,83 @@
+#include "buffer/migration.hpp"
+
+#include <chrono>
+#include <string>
+
+#include "buffer/schema.hpp"
+#include "buffer/segment.hpp"
+#include "core/log.hpp"
+
+namespace sensorgate::buffer {
+namespace {
+
+constexpr std::string_view kComponent = "buffer";
+
+// Writes the records of version 2 as segments; inside the caller's transaction.
+Status<BufferError> move_records(Database& db, std::int64_t& moved) {
+  Statement select(db, schema::sql::kVersion2Records);
+  if (!select.prepared()) {
+    return sqlite_error(db, select.prepare_code(), "reading the records to upgrade");
+  }
+  Statement insert(db, schema::sql::kInsertSegment);
+  if (!insert.prepared()) return sqlite_error(db, insert.prepare_code(), "writing segments");
+  SegmentWriter segment;
+  std::int64_t first_seq = 0, bytes = 0;
+  auto flush = [&]() -> Status<BufferError> {
+    if (segment.count() == 0) return {};
+    insert.bind(1, first_seq);
+    insert.bind(2, static_cast<std::int64_t>(segment.count()));
+    insert.bind(3, bytes);
+    insert.bind_blob(4, segment.data(), /*copy=*/false);
+    const int code = insert.step();
+    insert.reset();
+    if (code != SQLITE_DONE) return sqlite_error(db, code, "writing segments");
+    moved += static_cast<std::int64_t>(segment.count());
+    segment.clear();
+    bytes = 0;
+    return {};
+  };
+  int code;
+  while ((code = select.step()) == SQLITE_ROW) {
+    const std::int64_t seq = select.column_int(0);
+    const std::string_view value = select.column_blob(5);
+    const bool follows =
+        segment.count() > 0 && seq == first_seq + static_cast<std::int64_t>(segment.count());
+    if (!follows || !segment.has_room_for(value.size())) {
+      if (auto flushed = flush(); !flushed.ok()) return flushed;
+      first_seq = seq;
+    }
+    segment.add(select.column_int(1), select.column_int(2), select.column_int(3), value);
+    bytes += select.column_int(4);
+  }
+  if (code != SQLITE_DONE) return sqlite_error(db, code, "reading the records to upgrade");
+  return flush();
+}
+
+}  // namespace
+
+Status<BufferError> migrate_to_version3(Database& db, const std::filesystem::path& path) {
+  const auto started = std::chrono::steady_clock::now();
+  std::int64_t moved = 0;
+  auto status = db.exec("BEGIN IMMEDIATE");
+  if (status.ok()) status = db.exec(schema::sql::kCreateSegmentTables);
+  if (status.ok()) {
+    status = db.exec(std::string("INSERT INTO totals(name, value) SELECT 'last_seq', (") +
+                     schema::sql::kVersion2LastSeq + ")");
+  }
+  if (status.ok()) status = move_records(db, moved);
+  if (status.ok()) status = db.exec("DROP TABLE records; PRAGMA user_version = 3; COMMIT");
+  if (!status.ok()) {
+    (void)db.exec("ROLLBACK");
+    return make_error(status.error().code, "cannot upgrade buffer file " + path.string() +
+                                               " to schema version 3 (it was left as it was): " +
+                                               status.error().message);
+  }
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  log_info(kComponent, "upgraded buffer file " + path.string() +
+                           " to schema version 3: " + std::to_string(moved) +
+                           " pending records kept, in " + std::to_string(took.count()) + " ms");
+  return {};
+}
+
+}  // namespace sensorgate::buffer
