@@ -32,6 +32,13 @@ TEST_CASE("strings are escaped and non-finite numbers stay valid JSON") {
   append_json_string(out, "a\"b\\c\nd\x01");
   CHECK(out == R"("a\"b\\c\nd\u0001")");
   out.clear();
+  // Escapes first and last, and runs of plain text between them, are each kept in place.
+  append_json_string(out, "\tplain text\r\x1f");
+  CHECK(out == R"("\tplain text\r\u001f")");
+  out.clear();
+  append_json_string(out, "");
+  CHECK(out == R"("")");
+  out.clear();
   append_json_number(out, std::numeric_limits<double>::infinity());
   CHECK(out == "null");
   out.clear();
