@@ -18,23 +18,13 @@ Status<BufferError> move_records(Database& db, std::int64_t& moved) {
   if (!select.prepared()) {
     return sqlite_error(db, select.prepare_code(), "reading the records to upgrade");
   }
-  Statement insert(db, schema::sql::kInsertSegment);
-  if (!insert.prepared()) return sqlite_error(db, insert.prepare_code(), "writing segments");
   SegmentWriter segment;
   std::int64_t first_seq = 0, bytes = 0;
   auto flush = [&]() -> Status<BufferError> {
-    if (segment.count() == 0) return {};
-    insert.bind(1, first_seq);
-    insert.bind(2, static_cast<std::int64_t>(segment.count()));
-    insert.bind(3, bytes);
-    insert.bind_blob(4, segment.data(), /*copy=*/false);
-    const int code = insert.step();
-    insert.reset();
-    if (code != SQLITE_DONE) return sqlite_error(db, code, "writing segments");
     moved += static_cast<std::int64_t>(segment.count());
-    segment.clear();
+    auto stored = schema::insert_segment(db, first_seq, segment, bytes, "writing segments");
     bytes = 0;
-    return {};
+    return stored;
   };
   int code;
   while ((code = select.step()) == SQLITE_ROW) {

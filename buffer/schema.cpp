@@ -202,6 +202,22 @@ Status<BufferError> configure_writer(Database& db, Durability durability,
   return {};
 }
 
+Status<BufferError> insert_segment(Database& db, std::int64_t first_seq, SegmentWriter& segment,
+                                   std::int64_t bytes, std::string_view what) {
+  if (segment.count() == 0) return {};
+  Statement insert(db, sql::kInsertSegment);
+  if (!insert.prepared()) return sqlite_error(db, insert.prepare_code(), what);
+  insert.bind(1, first_seq);
+  insert.bind(2, static_cast<std::int64_t>(segment.count()));
+  insert.bind(3, bytes);
+  insert.bind_blob(4, segment.data(), /*copy=*/false);
+  const int code = insert.step();
+  insert.reset();
+  segment.clear();
+  if (code != SQLITE_DONE) return sqlite_error(db, code, what);
+  return {};
+}
+
 Status<BufferError> set_seq_floor(Database& db, std::int64_t floor) {
   if (floor <= 0) return {};
   Statement set(db, sql::kSetLastSeq);

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "buffer/buffer.hpp"
+#include "buffer/segment.hpp"
 #include "buffer/sqlite.hpp"
 
 namespace sensorgate::buffer::schema {
@@ -41,6 +42,11 @@ Status<BufferError> require_version(Database& db, const std::filesystem::path& p
 Status<BufferError> configure_writer(Database& db, Durability durability,
                                      std::int64_t checkpoint_pages);
 
+// Inserts `segment` (segment.hpp) as the segment of seqs from `first_seq` on, weighing `bytes`
+// in pending_bytes, and empties it; an empty one stores nothing. The error names `what` fails.
+Status<BufferError> insert_segment(Database& db, std::int64_t first_seq, SegmentWriter& segment,
+                                   std::int64_t bytes, std::string_view what);
+
 // On a new, empty records table: the next seq handed out is above `floor` (after a quarantine,
 // so that seqs are never reused: consumers drop a gateway+seq they saw as a duplicate).
 Status<BufferError> set_seq_floor(Database& db, std::int64_t floor);
@@ -66,14 +72,16 @@ inline constexpr const char* kInsertSegment =
     "INSERT INTO segments(first_seq, count, bytes, data) VALUES(?1, ?2, ?3, ?4)";
 inline constexpr const char* kInsertName = "INSERT INTO names(kind, name) VALUES(?1, ?2)";
 inline constexpr const char* kSelectNames = "SELECT id, name FROM names ORDER BY id";
-// From the segment at or after ?1 on, in seq order, with the done mask of each.
+// The segment queries below read first_seq, count, mask (NULL: nothing done) and data.
+#define SENSORGATE_SELECT_SEGMENTS                                                            \
+  "SELECT s.first_seq, s.count, p.mask, s.data FROM segments s LEFT JOIN segment_progress p " \
+  "ON p.first_seq = s.first_seq "
+// From the segment at or after ?1 on, in seq order.
 inline constexpr const char* kSelectSegmentsFrom =
-    "SELECT s.first_seq, s.count, p.mask, s.data FROM segments s LEFT JOIN segment_progress p "
-    "ON p.first_seq = s.first_seq WHERE s.first_seq >= ?1 ORDER BY s.first_seq";
+    SENSORGATE_SELECT_SEGMENTS "WHERE s.first_seq >= ?1 ORDER BY s.first_seq";
 // The segment that holds seq ?1, if any is at or below it.
 inline constexpr const char* kSelectSegmentHolding =
-    "SELECT s.first_seq, s.count, p.mask, s.data FROM segments s LEFT JOIN segment_progress p "
-    "ON p.first_seq = s.first_seq WHERE s.first_seq <= ?1 ORDER BY s.first_seq DESC LIMIT 1";
+    SENSORGATE_SELECT_SEGMENTS "WHERE s.first_seq <= ?1 ORDER BY s.first_seq DESC LIMIT 1";
 inline constexpr const char* kSelectProgress =
     "SELECT done, done_bytes, mask FROM segment_progress WHERE first_seq = ?1";
 inline constexpr const char* kUpsertProgress =
@@ -83,11 +91,10 @@ inline constexpr const char* kUpsertProgress =
 inline constexpr const char* kDeleteSegment = "DELETE FROM segments WHERE first_seq = ?1";
 inline constexpr const char* kDeleteProgress = "DELETE FROM segment_progress WHERE first_seq = ?1";
 inline constexpr const char* kSelectOldestSegment =
-    "SELECT s.first_seq, s.count, p.mask, s.data FROM segments s LEFT JOIN segment_progress p "
-    "ON p.first_seq = s.first_seq ORDER BY s.first_seq LIMIT 1";
+    SENSORGATE_SELECT_SEGMENTS "ORDER BY s.first_seq LIMIT 1";
 inline constexpr const char* kSelectNewestSegment =
-    "SELECT s.first_seq, s.count, p.mask, s.data FROM segments s LEFT JOIN segment_progress p "
-    "ON p.first_seq = s.first_seq ORDER BY s.first_seq DESC LIMIT 1";
+    SENSORGATE_SELECT_SEGMENTS "ORDER BY s.first_seq DESC LIMIT 1";
+#undef SENSORGATE_SELECT_SEGMENTS
 // Pending rows and bytes as the segments hold them (open_check compares them with the totals).
 inline constexpr const char* kCountPending =
     "SELECT (SELECT coalesce(sum(count), 0) FROM segments) - (SELECT coalesce(sum(done), 0) FROM "

@@ -1258,20 +1258,8 @@ Status<BufferError> SqliteBuffer::insert_records(Waiter& waiter, std::size_t cou
 }
 
 Status<BufferError> SqliteBuffer::write_segment(std::int64_t first_seq, std::int64_t bytes) {
-  if (segment_.count() == 0) return {};
-  Statement insert(*writer_db_, schema::sql::kInsertSegment);
-  if (!insert.prepared()) return sqlite_error(*writer_db_, insert.prepare_code(), "inserting");
-  insert.bind(1, first_seq);
-  insert.bind(2, static_cast<std::int64_t>(segment_.count()));
-  insert.bind(3, bytes);
-  insert.bind_blob(4, segment_.data(), /*copy=*/false);
-  const int code = insert.step();
-  insert.reset();
-  segment_.clear();
-  if (code != SQLITE_DONE) {
-    return sqlite_error(*writer_db_, code, "cannot write to buffer file " + options_.path.string());
-  }
-  return {};
+  return schema::insert_segment(*writer_db_, first_seq, segment_, bytes,
+                                "cannot write to buffer file " + options_.path.string());
 }
 
 Status<BufferError> SqliteBuffer::insert_dead_letter(Waiter& waiter, Deltas& deltas) {
