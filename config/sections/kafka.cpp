@@ -136,7 +136,9 @@ const KeyTable<KafkaSection>& kafka_keys() {
       text_key("alerts_topic", &S::alerts_topic, "Topic of alert events."),
       make_key<S>(
           "properties", "mapping",
-          "librdkafka properties passed as they are, in file order (e.g. compression.type: lz4).",
+          "librdkafka properties passed as they are, in file order (e.g. compression.type: lz4); "
+          "they override the gateway's defaults linger.ms 50, socket.keepalive.enable true and "
+          "log.connection.close false.",
           parse_properties,
           [](const S& s) {
             return show_pairs(s.properties, "=", [](const std::string& v) { return v; });

@@ -15,6 +15,9 @@ constexpr std::string_view kComponent = "kafka";
 // Longest sleep of an idle forwarder between two looks at librdkafka's queue (errors, broker
 // state) and at a stop request; new records wake it at once.
 constexpr auto kIdleWait = std::chrono::milliseconds(250);
+// With no room left in flight, how long the forwarder sends at once and serves reports before
+// it tries to refill: short, as room appears with the first reports.
+constexpr int kFullWaitMs = 1;
 
 enum class Outcome { kDelivered, kPurged, kPermanent, kFatal, kRetry };
 
@@ -193,9 +196,10 @@ void Forwarder::run() {
       if (buffer_.records_generation() != records_seen) {
         serve_reports(static_cast<int>(options_.idle_poll.count()));
       }
+    } else if (fill_state == Fill::kFull) {
+      send_now_and_serve_reports(kFullWaitMs);
     } else {
-      // kFull returns as soon as a report makes room.
-      serve_reports(fill_state == Fill::kFull ? 10 : static_cast<int>(options_.idle_poll.count()));
+      serve_reports(static_cast<int>(options_.idle_poll.count()));
     }
     if (exactly_once()) end_transaction_when_due();
     commit_reports();
@@ -275,6 +279,13 @@ bool Forwarder::produce(const buffer::StoredRecord& row) {
 
 void Forwarder::serve_reports(int timeout_ms) {
   rd_kafka_poll(producer_->handle, timeout_ms);
+}
+
+void Forwarder::send_now_and_serve_reports(int timeout_ms) {
+  // While rd_kafka_flush() runs, librdkafka's broker threads treat linger.ms as elapsed
+  // (rk_flushing, librdkafka 2.0 rdkafka_broker.c), and it serves the delivery reports. The
+  // outcome does not matter: what is not delivered yet stays in flight.
+  (void)rd_kafka_flush(producer_->handle, timeout_ms);
 }
 
 void Forwarder::delivery_callback(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {

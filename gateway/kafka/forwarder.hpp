@@ -133,6 +133,9 @@ class Forwarder {
   Fill fill();
   bool produce(const buffer::StoredRecord& row);
   void serve_reports(int timeout_ms);
+  // No room in flight: has librdkafka send what it holds without waiting out linger.ms (which
+  // then only delays batches at light load) and serves the reports, for up to `timeout_ms`.
+  void send_now_and_serve_reports(int timeout_ms);
   void on_delivery(const rd_kafka_message_t& message);
   // Logs a failed buffer operation and remembers it (the first one) for stop()'s error; a
   // success does nothing.

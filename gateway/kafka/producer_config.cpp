@@ -24,9 +24,12 @@ constexpr std::array<FixedSetting, 3> kFixed = {{
     {"message.timeout.ms", "0", "undelivered rows are retried until delivered", false},
 }};
 
-// Defaults that kafka.properties may override.
+// Defaults that kafka.properties may override. linger.ms 50 rather than librdkafka's 5: most
+// edge boxes run at a few hundred to a few thousand readings a second, where every batch waits
+// out linger.ms, and at 1,000 messages/s 50 cut the gateway's CPU by 13-29% against 5
+// (bench_mqtt, two pairs); at high rates batches fill first, so it costs nothing there.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kDefaults = {{
-    {"linger.ms", "5"},
+    {"linger.ms", "50"},
     {"log.connection.close", "false"},
     {"socket.keepalive.enable", "true"},
 }};

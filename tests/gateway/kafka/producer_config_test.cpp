@@ -33,13 +33,19 @@ TEST_CASE("the producer is idempotent, murmur2-partitioned and retries until del
   CHECK(get(conf->get(), "bootstrap.servers") == "127.0.0.1:9092");
 }
 
+TEST_CASE("without kafka.properties the producer waits 50 ms to fill a batch") {
+  auto conf = build_producer_config(local_settings());
+  REQUIRE(conf.ok());
+  CHECK(get(conf->get(), "linger.ms") == "50");
+}
+
 TEST_CASE("kafka.properties pass through to librdkafka and override the defaults") {
   ProducerSettings settings = local_settings();
-  settings.properties = {{"compression.type", "lz4"}, {"linger.ms", "50"}};
+  settings.properties = {{"compression.type", "lz4"}, {"linger.ms", "7"}};
   auto conf = build_producer_config(settings);
   REQUIRE(conf.ok());
   CHECK(get(conf->get(), "compression.type") == "lz4");
-  CHECK(get(conf->get(), "linger.ms") == "50");
+  CHECK(get(conf->get(), "linger.ms") == "7");
 }
 
 TEST_CASE("a secret value is applied without appearing in an error") {
