@@ -90,6 +90,21 @@ TEST_CASE("an idle forwarder sleeps until records are committed, beating, then s
   check_exactly_once(consume_all(cluster, expected.size()), expected, kGateway, kPartitions);
 }
 
+TEST_CASE("a full in-flight window is sent at once, whatever linger.ms says") {
+  TempDir dir;
+  KafkaCluster cluster;
+  auto buffer = open_buffer(dir / "buffer.db");
+  Expected expected;
+  append_readings(*buffer, expected, kTopic, 20, 25);  // 500 rows
+  auto options = options_for(cluster.bootstrap());
+  options.max_in_flight = 50;
+  // Were each batch to wait out linger.ms, the first 450 rows would take nine minutes.
+  options.producer.properties = {{"linger.ms", "60000"}};
+  auto forwarder = make_forwarder(options, *buffer);
+  forwarder->start();
+  CHECK(wait_until([&] { return forwarder->stats().delivered_total >= 450; }, 30s));
+}
+
 TEST_CASE("rows wait in the buffer while every broker is down and flow when they return") {
   TempDir dir;
   KafkaCluster cluster;
