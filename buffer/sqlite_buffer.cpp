@@ -483,8 +483,7 @@ Status<BufferError> SqliteBuffer::next_batch(std::size_t max_rows, std::vector<S
     return error;
   };
   auto dropped_in_open_transaction = [&](std::int64_t seq) {
-    return !uncommitted_drops_.empty() &&
-           std::any_of(uncommitted_drops_.begin(), uncommitted_drops_.end(),
+    return std::any_of(uncommitted_drops_.begin(), uncommitted_drops_.end(),
                        [seq](const SeqRange& r) { return seq >= r.first && seq <= r.last; });
   };
   int code = SQLITE_DONE;
@@ -1047,17 +1046,17 @@ Status<BufferError> SqliteBuffer::mark_done(std::int64_t first_seq, std::int64_t
     done_bytes += mark.bytes;
   }
   if (done >= count) {
-    // Without progress read, none exists: fresh marks of every record mean none was done.
-    std::vector<const char*> deletes = {schema::sql::kDeleteSegment};
-    if (had_progress) deletes.push_back(schema::sql::kDeleteProgress);
-    for (const char* sql : deletes) {
-      Statement remove(*writer_db_, sql);
-      remove.bind(1, first_seq);
-      if (const int code = remove.step(); code != SQLITE_DONE) {
+    auto remove = [&](const char* sql) -> Status<BufferError> {
+      Statement statement(*writer_db_, sql);
+      statement.bind(1, first_seq);
+      if (const int code = statement.step(); code != SQLITE_DONE) {
         return sqlite_error(*writer_db_, code, "deleting delivered rows");
       }
-    }
-    return {};
+      return {};
+    };
+    if (auto status = remove(schema::sql::kDeleteSegment); !status.ok()) return status;
+    // Without progress read, none exists: fresh marks of every record mean none was done.
+    return had_progress ? remove(schema::sql::kDeleteProgress) : Status<BufferError>{};
   }
   if (marks.empty()) return {};
   Statement upsert(*writer_db_, schema::sql::kUpsertProgress);
