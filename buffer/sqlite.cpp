@@ -61,6 +61,13 @@ Status<BufferError> Database::exec(std::string_view sql) {
   return {};
 }
 
+Status<BufferError> Database::run(std::string_view sql) {
+  Statement statement(*this, sql);
+  if (!statement.prepared()) return sqlite_error(*this, statement.prepare_code(), sql);
+  if (const int code = statement.step(); code != SQLITE_DONE) return sqlite_error(*this, code, sql);
+  return {};
+}
+
 Result<std::int64_t, BufferError> Database::query_int(std::string_view sql) {
   Statement statement(*this, sql);
   if (!statement.prepared()) return sqlite_error(*this, statement.prepare_code(), sql);

@@ -715,7 +715,7 @@ Status<BufferError> SqliteBuffer::run_transaction(Apply&& apply, int& code,
   Deltas deltas;
   deltas.by_device = &device_counts_;
   next_seq_ = max_seq_ + 1;
-  Status<BufferError> status = writer_db_->exec("BEGIN IMMEDIATE");
+  Status<BufferError> status = writer_db_->run("BEGIN IMMEDIATE");
   if (status.ok()) status = apply(deltas);
   const auto now = std::chrono::steady_clock::now();
   DeviceCounts::Plan devices;
