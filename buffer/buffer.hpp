@@ -221,7 +221,8 @@ class Buffer {
 
   // Deletes delivered rows (any order; unknown seqs are ignored) and counts them delivered.
   // Queues the deletion for the next group commit and returns at once: a crash before that
-  // commit makes those rows pending again, and they are sent again with the same seq.
+  // commit makes those rows pending again, and they are sent again with the same seq. With no
+  // append queued, deletions wait up to max(commit_interval, 100 ms) for one to join.
   virtual Status<BufferError> mark_delivered(std::span<const std::int64_t> seqs) = 0;
 
   // Moves a row that can never be delivered to the dead-letter table with the error text;

@@ -24,6 +24,8 @@ namespace {
 constexpr std::string_view kComponent = "buffer";
 // How long the writer waits without work before it checkpoints the WAL and vacuums.
 constexpr auto kIdleBeforeMaintenance = std::chrono::seconds(1);
+// Longest that delivered rows wait for their deletion to be committed when no append waits.
+constexpr auto kDeliveriesAloneWait = std::chrono::milliseconds(100);
 
 std::int64_t record_bytes(const Record& record) {
   return static_cast<std::int64_t>(record.topic.size() + record.key.size() + record.value.size());
@@ -636,10 +638,20 @@ void SqliteBuffer::run_writer() {
       continue;
     }
     // Gather a group: until enough rows are queued, the oldest has waited commit_interval, or
-    // a caller waits for its commit (append(), sync()).
-    work_queued_.wait_until(lock, first_queued_at_ + options_.commit_interval, [&] {
-      return queued_rows_ >= options_.commit_max_rows || commit_at_once_ || closing_;
-    });
+    // a caller waits for its commit (append(), sync()). Deliveries alone wait longer: under
+    // light load they join the next group of appends rather than cost a commit of their own
+    // (half the commits at 1,000 readings/s); a delivered row not yet deleted is only sent
+    // again after a crash, as any row in flight.
+    while (queued_rows_ < options_.commit_max_rows && !commit_at_once_ && !closing_) {
+      const bool urgent = !waiters_.empty() || reader_corruption_.has_value();
+      const auto due =
+          first_queued_at_ + (urgent ? options_.commit_interval
+                                     : std::max<std::chrono::nanoseconds>(options_.commit_interval,
+                                                                          kDeliveriesAloneWait));
+      if (std::chrono::steady_clock::now() >= due) break;
+      work_queued_.wait_until(lock, due);
+      if (committing_ || !has_work()) break;
+    }
     // Meanwhile a caller may have taken the turn, or committed everything already.
     if (committing_ || !has_work()) continue;
     run_group(lock);

@@ -134,8 +134,10 @@ Result<std::unique_ptr<Gateway>, GatewayError> Gateway::create(config::Config co
   gateway->dispatcher_ = std::make_unique<AlertDispatcher>(*gateway->watched_buffer_,
                                                            cfg.kafka.alerts_topic, publisher);
   gateway->rules_stage_ = std::make_unique<RulesStage>(*gateway->engine_, *gateway->dispatcher_);
-  gateway->ingest_ = std::make_unique<IngestPipeline>(*gateway->watched_buffer_, cfg.kafka.topic,
-                                                      gateway->rules_stage_.get());
+  gateway->ingest_ = std::make_unique<IngestPipeline>(
+      *gateway->watched_buffer_, cfg.kafka.topic, gateway->rules_stage_.get(),
+      IngestOptions{.commit_interval = cfg.buffer.commit_interval,
+                    .commit_max_rows = cfg.buffer.commit_max_rows});
   gateway->sink_ = std::make_unique<LossRecordingSink>(*gateway->ingest_, *gateway->buffer_);
   return gateway;
 }

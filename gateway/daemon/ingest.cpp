@@ -28,11 +28,11 @@ adapters::IngestError ingest_error_of(buffer::BufferError error) {
 }  // namespace
 
 IngestPipeline::IngestPipeline(buffer::Buffer& buffer, std::string default_topic,
-                               ReadingObserver* observer, std::size_t max_queued_bytes)
+                               ReadingObserver* observer, IngestOptions options)
     : buffer_(buffer),
       default_topic_(std::move(default_topic)),
       observer_(observer),
-      max_queued_bytes_(max_queued_bytes) {
+      options_(options) {
   ingest_thread_ = std::thread([this] { run_ingest_thread(); });
 }
 
@@ -99,12 +99,16 @@ Status<adapters::IngestError> IngestPipeline::submit(std::vector<Reading> readin
   std::size_t bytes = 0;
   for (const buffer::Record& record : records) bytes += queued_bytes(record);
   std::unique_lock lock(mutex_);
-  queue_changed_.wait(lock, [&] { return stopping_ || waiting_bytes_ < max_queued_bytes_; });
+  queue_changed_.wait(lock,
+                      [&] { return stopping_ || waiting_bytes_ < options_.max_queued_bytes; });
   if (stopping_) return make_error(adapters::IngestError::kStopping, "the gateway is stopping");
-  if (!records.empty()) arrivals_.emplace_back(std::chrono::steady_clock::now(), records.size());
-  for (buffer::Record& record : records) queue_.push_back(std::move(record));
+  if (!records.empty()) {
+    arrivals_.emplace_back(std::chrono::steady_clock::now(), records.size());
+    queued_records_ += records.size();
+    queue_.push_back(std::move(records));
+  }
   waiting_bytes_ += bytes;
-  queue_changed_.notify_all();
+  if (!gathering_ || group_full()) queue_changed_.notify_all();
   return {};
 }
 
@@ -121,14 +125,21 @@ Status<adapters::IngestError> IngestPipeline::dead_letter(std::string_view sourc
   return {};
 }
 
+bool IngestPipeline::group_full() const {
+  return queued_records_ >= options_.commit_max_rows || waiting_bytes_ >= options_.max_queued_bytes;
+}
+
 void IngestPipeline::take_batch() {
-  const std::size_t count = std::min(queue_.size(), kMaxBatch);
+  // Whole submissions, at least one, up to kMaxBatch records.
   held_.clear();
-  held_.insert(held_.end(), std::make_move_iterator(queue_.begin()),
-               std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(count)));
-  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(count));
+  while (!queue_.empty() && (held_.empty() || held_.size() + queue_.front().size() <= kMaxBatch)) {
+    held_.insert(held_.end(), std::make_move_iterator(queue_.front().begin()),
+                 std::make_move_iterator(queue_.front().end()));
+    queue_.pop_front();
+  }
+  queued_records_ -= held_.size();
   held_done_ = 0;
-  held_count_ = count;
+  held_count_ = held_.size();
 }
 
 void IngestPipeline::release_committed(std::size_t count) {
@@ -154,9 +165,17 @@ void IngestPipeline::run_ingest_thread() {
     if (held_count_ == 0) {
       queue_changed_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and nothing left
+      // What arrives within the oldest one's commit_interval joins its group: one commit per
+      // interval under light load, where handing over the first reading at once made two (it,
+      // then what came while it waited for its commit).
+      gathering_ = true;
+      queue_changed_.wait_until(lock, arrivals_.front().first + options_.commit_interval,
+                                [&] { return stopping_ || group_full(); });
+      gathering_ = false;
       take_batch();
     }
-    // The buffer commits within commit_interval of when the oldest of them arrived here.
+    // The buffer commits within commit_interval of when the oldest of them arrived here: at
+    // once, after the gathering.
     const auto received_at = arrivals_.front().first;
     // At stop, what is held goes in over the cap: its sources were acknowledged already.
     const auto at_cap = stopping_ ? buffer::AtCap::kStoreAll : buffer::AtCap::kStoreWhatFits;
@@ -180,12 +199,13 @@ void IngestPipeline::run_ingest_thread() {
       failure_log.log("cannot commit " + std::to_string(held_count_) +
                       " readings, holding them and retrying: " + appended.error().message);
       if (stopping_ && std::chrono::steady_clock::now() >= stop_deadline_) {
-        const std::size_t lost = held_count_ + queue_.size();
+        const std::size_t lost = held_count_ + queued_records_;
         const std::string reason = appended.error().message;
         counters_.lost_at_stop += lost;
         held_.clear();
         held_count_ = 0;
         queue_.clear();
+        queued_records_ = 0;
         arrivals_.clear();
         waiting_bytes_ = 0;
         lock.unlock();

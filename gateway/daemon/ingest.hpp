@@ -37,15 +37,22 @@ class ReadingObserver {
   virtual void observe(const std::vector<Reading>& readings) = 0;
 };
 
+struct IngestOptions {
+  // Bounds the records waiting for the ingest thread (queued_bytes() of each); submit() blocks
+  // while it is reached, and always queues into an empty queue, however large its records.
+  std::size_t max_queued_bytes = 8 * 1024 * 1024;
+  // The buffer's group commit (buffer.commit_interval, buffer.commit_max_rows): the ingest
+  // thread gathers what submit() queues until the oldest of it has waited commit_interval, or
+  // commit_max_rows are queued, and hands it to the buffer as one group.
+  std::chrono::nanoseconds commit_interval = buffer::Options{}.commit_interval;
+  std::size_t commit_max_rows = buffer::Options{}.commit_max_rows;
+};
+
 class IngestPipeline final : public adapters::ReadingSink {
  public:
-  // `buffer` (and `observer`, when given) must outlive the pipeline. `max_queued_bytes` bounds
-  // the records waiting for the ingest thread (queued_bytes() of each); submit() blocks while it
-  // is reached, and always queues into an empty queue, however large its records.
-  static constexpr std::size_t kDefaultMaxQueuedBytes = 8 * 1024 * 1024;
+  // `buffer` (and `observer`, when given) must outlive the pipeline.
   IngestPipeline(buffer::Buffer& buffer, std::string default_topic,
-                 ReadingObserver* observer = nullptr,
-                 std::size_t max_queued_bytes = kDefaultMaxQueuedBytes);
+                 ReadingObserver* observer = nullptr, IngestOptions options = {});
   ~IngestPipeline() override;
 
   Status<adapters::IngestError> submit_and_wait(std::vector<Reading> readings) override;
@@ -72,8 +79,11 @@ class IngestPipeline final : public adapters::ReadingSink {
 
  private:
   std::vector<buffer::Record> to_records(const std::vector<Reading>& readings) const;
+  // Enough is queued for a group commit, or the queue is at its bound; called with mutex_ held.
+  bool group_full() const;
   void run_ingest_thread();
-  // Moves up to a batch of records from queue_ into held_; called with mutex_ held.
+  // Moves whole submissions from queue_ into held_, at least one and up to a batch of records;
+  // called with mutex_ held.
   void take_batch();
   // Forgets the first `count` records of arrivals_ and held_ (from held_done_ on) once they are
   // committed; called with mutex_ held.
@@ -82,11 +92,16 @@ class IngestPipeline final : public adapters::ReadingSink {
   buffer::Buffer& buffer_;
   const std::string default_topic_;
   ReadingObserver* const observer_;
-  const std::size_t max_queued_bytes_;
+  const IngestOptions options_;
 
   mutable std::mutex mutex_;
   std::condition_variable queue_changed_;
-  std::deque<buffer::Record> queue_;
+  // The records of each submit(), in order, and how many they are.
+  std::deque<std::vector<buffer::Record>> queue_;
+  std::size_t queued_records_ = 0;
+  // Set while the ingest thread gathers the queue for a group: submit() then wakes it only when
+  // the group is full.
+  bool gathering_ = false;
   // The ingest thread's batch: records taken from queue_, of which the first held_done_ are
   // committed. Only the ingest thread touches them; queued() counts them under mutex_.
   std::vector<buffer::Record> held_;

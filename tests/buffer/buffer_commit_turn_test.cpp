@@ -16,6 +16,7 @@
 #include "buffer_test_util.hpp"
 #include "core/heartbeat.hpp"
 #include "support/temp_dir.hpp"
+#include "support/wait.hpp"
 
 namespace sensorgate::testing {
 namespace {
@@ -69,6 +70,27 @@ TEST_CASE("records queued by append_some join the group of a caller that commits
   interval_appender.join();
   CHECK(joined);
   CHECK(stored_ok);
+}
+
+TEST_CASE("deliveries alone wait 100 ms for appends to join them, and an append takes them along") {
+  TempDir dir;
+  auto buffer = open_buffer(options_in(dir));  // commit_interval 2 ms
+  REQUIRE(buffer->append(make_records("dev-1", 0, 4)).ok());
+  const auto batch = buffer->next_batch(4);
+  REQUIRE(batch.ok());
+  REQUIRE(batch->size() == 4);
+  const std::int64_t first[] = {(*batch)[0].seq};
+  const auto delivered_at = std::chrono::steady_clock::now();
+  REQUIRE(buffer->mark_delivered(first).ok());
+  REQUIRE(wait_until([&] { return buffer->stats()->pending == 3; }));
+  // Committed after the deliveries' own wait, not within commit_interval; a slow machine only
+  // makes it later.
+  CHECK(std::chrono::steady_clock::now() - delivered_at >= std::chrono::milliseconds(95));
+  // A delivery queued before an append is committed with it.
+  const std::int64_t second[] = {(*batch)[1].seq};
+  REQUIRE(buffer->mark_delivered(second).ok());
+  REQUIRE(buffer->append(make_records("dev-1", 4, 1)).ok());
+  CHECK(buffer->stats()->pending == 3);
 }
 
 TEST_CASE("appends, interval appends and deliveries on several threads lose and repeat nothing") {

@@ -102,6 +102,39 @@ TEST_CASE("stop commits what is queued and later submits fail with kStopping") {
   CHECK(late.error().code == adapters::IngestError::kStopping);
 }
 
+TEST_CASE("readings submitted within commit_interval of the first are committed in one group") {
+  TempDir dir;
+  auto buffer = open_buffer(dir, buffer::OnFull::kDropOldest);
+  // Long enough that the five submits below always fall inside it.
+  IngestPipeline ingest(*buffer, "sensors.readings", nullptr,
+                        IngestOptions{.commit_interval = std::chrono::seconds(1)});
+  const std::uint64_t generation_before = buffer->records_generation();
+  for (int i = 0; i < 5; ++i) REQUIRE(ingest.submit({reading("hall-1", i)}).ok());
+  REQUIRE(testing::wait_until([&] { return ingest.counters().committed == 5; }));
+  // Handing the first one over at once would commit it alone, the other four after it.
+  CHECK(buffer->records_generation() == generation_before + 1);
+  CHECK(buffer->stats()->pending == 5);
+  ingest.stop(std::chrono::seconds(5));
+}
+
+TEST_CASE("a group that reaches commit_max_rows is committed without waiting for the interval") {
+  TempDir dir;
+  auto buffer = open_buffer(dir, buffer::OnFull::kDropOldest);
+  IngestPipeline ingest(
+      *buffer, "sensors.readings", nullptr,
+      IngestOptions{.commit_interval = std::chrono::hours(1), .commit_max_rows = 3});
+  REQUIRE(ingest.submit({reading("hall-1", 1), reading("hall-1", 2)}).ok());
+  REQUIRE(ingest.submit({reading("hall-1", 3)}).ok());
+  // Well inside the hour: the third reading fills the group.
+  REQUIRE(testing::wait_until([&] { return ingest.counters().committed == 3; }));
+  // One reading alone waits for the interval, or for stop, which commits it.
+  REQUIRE(ingest.submit({reading("hall-1", 4)}).ok());
+  CHECK_FALSE(testing::wait_until([&] { return ingest.counters().committed == 4; },
+                                  std::chrono::milliseconds(200)));
+  ingest.stop(std::chrono::seconds(5));
+  CHECK(ingest.counters().committed == 4);
+}
+
 // Every reading as the buffer must store it: topic, key and JSON value built from the reading.
 std::vector<buffer::Record> expected_records(const std::vector<Reading>& readings) {
   std::vector<buffer::Record> records;
@@ -200,7 +233,7 @@ TEST_CASE("submit blocks while the queued readings fill max_queued_bytes, until 
   const auto expected = expected_records(readings);
   auto buffer = open_buffer(rejecting_after(dir, expected, 10));
   // A bound of one byte: any held record reaches it.
-  IngestPipeline ingest(*buffer, "sensors.readings", nullptr, /*max_queued_bytes=*/1);
+  IngestPipeline ingest(*buffer, "sensors.readings", nullptr, IngestOptions{.max_queued_bytes = 1});
   // Into an empty queue a submit always goes, however far above the bound.
   REQUIRE(ingest.submit({readings.begin(), readings.begin() + 15}).ok());
   REQUIRE(testing::wait_until([&] { return ingest.counters().rejected_full > 0; }));
