@@ -47,7 +47,11 @@ std::string random_cluster_id() {
   static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::random_device random;
   std::string id;
-  for (int i = 0; i < 21; ++i) id += alphabet[random() % 64];
+  // A letter or digit first, never '-': kafka-storage's argument parser would take the id for
+  // an option and fail ("argument --cluster-id/-t: expected one argument"), once in 64 runs.
+  // Kafka's own Uuid.randomUuid() avoids a leading '-' for the same reason.
+  id += alphabet[random() % 62];
+  for (int i = 1; i < 21; ++i) id += alphabet[random() % 64];
   id += alphabet[(random() % 4) * 16];  // the last character carries 2 bits
   return id;
 }
