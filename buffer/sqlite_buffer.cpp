@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -273,6 +274,7 @@ Status<BufferError> SqliteBuffer::load_state() {
       }
     }
     writer_thread_ = std::thread([this] { run_writer(); });
+    pthread_setname_np(writer_thread_.native_handle(), "buffer-writer");
   }
   return {};
 }

@@ -1,5 +1,7 @@
 #include "gateway/daemon/alert_dispatcher.hpp"
 
+#include <pthread.h>
+
 #include "core/log.hpp"
 
 namespace sensorgate::gateway {
@@ -25,6 +27,7 @@ AlertDispatcher::AlertDispatcher(buffer::Buffer& buffer, std::string alerts_topi
       max_queued_(max_queued),
       loss_log_(LogLevel::kError, std::string(kComponent)) {
   thread_ = std::thread([this] { run(); });
+  pthread_setname_np(thread_.native_handle(), "alerts");
 }
 
 AlertDispatcher::~AlertDispatcher() {

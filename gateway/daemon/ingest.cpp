@@ -1,5 +1,7 @@
 #include "gateway/daemon/ingest.hpp"
 
+#include <pthread.h>
+
 #include "core/log.hpp"
 #include "core/reading_json.hpp"
 
@@ -34,6 +36,7 @@ IngestPipeline::IngestPipeline(buffer::Buffer& buffer, std::string default_topic
       observer_(observer),
       options_(options) {
   ingest_thread_ = std::thread([this] { run_ingest_thread(); });
+  pthread_setname_np(ingest_thread_.native_handle(), "ingest");
 }
 
 IngestPipeline::~IngestPipeline() {
