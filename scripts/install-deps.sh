@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   cmake g++ make pkg-config clang-format
-  libsqlite3-dev sqlite3 libyaml-cpp-dev libcli11-dev catch2 nlohmann-json3-dev
+  libsqlite3-dev sqlite3 libyaml-cpp-dev libcli11-dev catch2 nlohmann-json3-dev libsimdjson-dev
   librdkafka-dev libpaho-mqttpp-dev libpaho-mqtt-dev libmodbus-dev libcpp-httplib-dev
   libsystemd-dev mosquitto mosquitto-clients
   systemd dpkg-dev

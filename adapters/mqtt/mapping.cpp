@@ -1,9 +1,11 @@
 #include "adapters/mqtt/mapping.hpp"
 
+#include <simdjson.h>
+
 #include <charconv>
 #include <cmath>
 #include <limits>
-#include <nlohmann/json.hpp>
+#include <optional>
 #include <span>
 
 #include "adapters/formats/epoch_time.hpp"
@@ -13,7 +15,7 @@
 namespace sensorgate::mqtt {
 
 using adapters::RejectReason;
-using Json = nlohmann::ordered_json;
+using Json = simdjson::dom::element;
 
 struct Mapping::Context {
   const Compiled& sub;
@@ -47,51 +49,82 @@ std::string join_path(const std::vector<std::string>& path) {
   return out;
 }
 
-// The node at `path` below `node`; nullptr if absent or null.
-const Json* lookup(const Json& node, const std::vector<std::string>& path) {
-  const Json* current = &node;
+// The node at `path` below `node`; nullopt if absent or null.
+std::optional<Json> lookup(Json node, const std::vector<std::string>& path) {
   for (const std::string& segment : path) {
-    if (current->is_object()) {
-      auto it = current->find(segment);
-      if (it == current->end()) return nullptr;
-      current = &*it;
-    } else if (current->is_array()) {
+    if (node.is_object()) {
+      if (node.at_key(segment).get(node) != simdjson::SUCCESS) {
+        return std::nullopt;
+      }
+    } else if (node.is_array()) {
       std::size_t index = 0;
       auto [ptr, ec] = std::from_chars(segment.data(), segment.data() + segment.size(), index);
-      if (ec != std::errc() || ptr != segment.data() + segment.size() || index >= current->size()) {
-        return nullptr;
+      if (ec != std::errc() || ptr != segment.data() + segment.size() ||
+          node.at(index).get(node) != simdjson::SUCCESS) {
+        return std::nullopt;
       }
-      current = &(*current)[index];
     } else {
-      return nullptr;
+      return std::nullopt;
     }
   }
-  return current->is_null() ? nullptr : current;
+  if (node.is_null()) return std::nullopt;
+  return node;
 }
 
-// True if `json` nests arrays and objects deeper than `limit` (brackets inside strings do not
-// count). Checked before parsing: nlohmann builds a tree of any depth, but dump() (of a nested
-// tag value) recurses once per level, and 100,000 levels overflowed the stack.
-bool nests_deeper_than(std::string_view json, int limit) {
-  int depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < json.size(); ++i) {
-    const char c = json[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > limit) return true;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
+// The JSON type of `node` as messages name it.
+std::string_view type_name(Json node) {
+  switch (node.type()) {
+    case simdjson::dom::element_type::ARRAY:
+      return "array";
+    case simdjson::dom::element_type::OBJECT:
+      return "object";
+    case simdjson::dom::element_type::INT64:
+    case simdjson::dom::element_type::UINT64:
+    case simdjson::dom::element_type::DOUBLE:
+      return "number";
+    case simdjson::dom::element_type::STRING:
+      return "string";
+    case simdjson::dom::element_type::BOOL:
+      return "boolean";
+    case simdjson::dom::element_type::NULL_VALUE:
+      return "null";
   }
-  return false;
+  return "value";
+}
+
+// The value of `node`, whose type the caller has checked.
+template <typename T>
+T as(Json node) {
+  T value{};
+  if (node.get(value) != simdjson::SUCCESS) return T{};
+  return value;
+}
+
+std::string_view string_of(Json node) {
+  return as<std::string_view>(node);
+}
+
+// Payloads up to this size are parsed by the receiving thread's parser, which keeps its buffers
+// (about 14 bytes per payload byte: 224 KiB) for the next message; a larger one gets a parser of
+// its own, freed with it, so that one large message does not hold memory for the life of the
+// thread.
+constexpr std::size_t kKeptParserBytes = 16 << 10;
+
+// Parses `payload` into `root` with a parser that refuses more than kMaxJsonDepth levels
+// (DEPTH_ERROR); `own` holds the parser of a large payload, and must outlive `root`.
+simdjson::error_code parse_json(std::string_view payload, std::optional<simdjson::dom::parser>& own,
+                                Json& root) {
+  thread_local simdjson::dom::parser kept;
+  thread_local bool kept_allocated = false;
+  simdjson::dom::parser* parser = &kept;
+  if (payload.size() > kKeptParserBytes) {
+    parser = &own.emplace();
+    if (const auto error = parser->allocate(payload.size(), kMaxJsonDepth); error) return error;
+  } else if (!kept_allocated) {
+    if (const auto error = kept.allocate(kKeptParserBytes, kMaxJsonDepth); error) return error;
+    kept_allocated = true;
+  }
+  return parser->parse(payload.data(), payload.size()).get(root);
 }
 
 // The start of a payload for messages: at most 40 bytes, control bytes and bytes that are not
@@ -113,33 +146,44 @@ std::string snippet(std::string_view payload) {
   return out;
 }
 
-Result<ReadingValue, RejectReason> to_value(const Json& node, const std::string& field) {
-  if (node.is_boolean()) return ReadingValue(node.get<bool>());
-  if (node.is_string()) return ReadingValue(node.get<std::string>());
-  // nlohmann refuses numbers beyond double's range as invalid JSON: a parsed one is finite.
-  if (node.is_number()) return ReadingValue(node.get<double>());
-  return make_error(RejectReason::kBadNumber, "field " + field + " is a JSON " +
-                                                  std::string(node.type_name()) +
-                                                  ", expected a number, boolean or string");
+Result<ReadingValue, RejectReason> to_value(Json node, std::string_view field) {
+  switch (node.type()) {
+    case simdjson::dom::element_type::BOOL:
+      return ReadingValue(as<bool>(node));
+    case simdjson::dom::element_type::STRING:
+      return ReadingValue(std::string(string_of(node)));
+    // The parser refuses numbers beyond double's range as invalid JSON: a parsed one is finite.
+    case simdjson::dom::element_type::INT64:
+    case simdjson::dom::element_type::UINT64:
+    case simdjson::dom::element_type::DOUBLE:
+      return ReadingValue(as<double>(node));
+    default:
+      return make_error(RejectReason::kBadNumber, "field " + std::string(field) + " is a JSON " +
+                                                      std::string(type_name(node)) +
+                                                      ", expected a number, boolean or string");
+  }
 }
 
-Result<std::int64_t, RejectReason> json_timestamp(const Json& node, const std::string& field,
+Result<std::int64_t, RejectReason> json_timestamp(Json node, const std::string& field,
                                                   formats::TimestampUnit unit) {
   Result<std::int64_t, RejectReason> ns =
-      make_error(RejectReason::kBadTimestamp, "is a JSON " + std::string(node.type_name()) +
+      make_error(RejectReason::kBadTimestamp, "is a JSON " + std::string(type_name(node)) +
                                                   ", expected a number or RFC 3339 text");
-  if (node.is_number_unsigned()) {
-    const auto value = node.get<std::uint64_t>();
-    ns = value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())
-             ? Result<std::int64_t, RejectReason>(
-                   make_error(RejectReason::kBadTimestamp, "is beyond the year 2262"))
-             : formats::epoch_to_ns(static_cast<std::int64_t>(value), unit);
-  } else if (node.is_number_integer()) {
-    ns = formats::epoch_to_ns(node.get<std::int64_t>(), unit);
-  } else if (node.is_number_float()) {
-    ns = formats::epoch_to_ns(node.get<double>(), unit);
-  } else if (node.is_string()) {
-    ns = formats::text_to_ns(node.get_ref<const std::string&>(), unit);
+  switch (node.type()) {
+    case simdjson::dom::element_type::UINT64:  // only integers above INT64_MAX are UINT64
+      ns = make_error(RejectReason::kBadTimestamp, "is beyond the year 2262");
+      break;
+    case simdjson::dom::element_type::INT64:
+      ns = formats::epoch_to_ns(as<std::int64_t>(node), unit);
+      break;
+    case simdjson::dom::element_type::DOUBLE:
+      ns = formats::epoch_to_ns(as<double>(node), unit);
+      break;
+    case simdjson::dom::element_type::STRING:
+      ns = formats::text_to_ns(string_of(node), unit);
+      break;
+    default:
+      break;
   }
   if (ns.ok()) return ns;
   return make_error(RejectReason::kBadTimestamp,
@@ -302,41 +346,44 @@ Result<std::vector<Reading>, RejectReason> Mapping::map_line(const Context& cont
 }
 
 Result<std::vector<Reading>, RejectReason> Mapping::map_json(const Context& context) {
-  if (nests_deeper_than(context.payload, kMaxJsonDepth)) {
-    return make_error(RejectReason::kBadJson, "payload " + snippet(context.payload) +
-                                                  " nests deeper than " +
-                                                  std::to_string(kMaxJsonDepth) + " levels");
-  }
-  const Json root = Json::parse(context.payload.begin(), context.payload.end(), nullptr,
-                                /*allow_exceptions=*/false);
-  if (root.is_discarded()) {
+  std::string_view payload = context.payload;
+  // A UTF-8 byte order mark, as some device firmwares send, is not part of the JSON text.
+  if (payload.starts_with("\xEF\xBB\xBF")) payload.remove_prefix(3);
+  std::optional<simdjson::dom::parser> own_parser;
+  Json root;
+  if (const auto error = parse_json(payload, own_parser, root); error != simdjson::SUCCESS) {
+    if (error == simdjson::DEPTH_ERROR) {
+      return make_error(RejectReason::kBadJson, "payload " + snippet(context.payload) +
+                                                    " nests deeper than " +
+                                                    std::to_string(kMaxJsonDepth) + " levels");
+    }
     return make_error(RejectReason::kBadJson,
                       "payload " + snippet(context.payload) + " is not valid JSON");
   }
   std::vector<Reading> out;
-  const Json* list = nullptr;
+  std::optional<Json> list;
   std::string list_name = "payload";
   if (!context.sub.readings_path.empty()) {
     list_name = join_path(context.sub.readings_path);
     list = lookup(root, context.sub.readings_path);
-    if (list == nullptr) return missing("field " + list_name + " is missing");
+    if (!list) return missing("field " + list_name + " is missing");
     if (!list->is_array()) return missing("field " + list_name + " is not an array");
   } else if (root.is_array()) {
-    list = &root;
+    list = root;
   }
-  if (list == nullptr) {
+  if (!list) {
     if (!root.is_object()) {
-      return missing("payload is a JSON " + std::string(root.type_name()) + ", expected an object");
+      return missing("payload is a JSON " + std::string(type_name(root)) + ", expected an object");
     }
-    auto status = map_object(context, root, root, out);
+    auto status = map_object(context, root, nullptr, out);
     if (!status.ok()) return status.error();
     return out;
   }
-  for (std::size_t i = 0; i < list->size(); ++i) {
-    const Json& element = (*list)[i];
-    const std::string where = list_name + "[" + std::to_string(i) + "]";
+  std::size_t index = 0;
+  for (const Json element : as<simdjson::dom::array>(*list)) {
+    const std::string where = list_name + "[" + std::to_string(index++) + "]";
     if (!element.is_object()) return missing(where + " is not an object");
-    auto status = map_object(context, element, root, out);
+    auto status = map_object(context, element, &root, out);
     if (!status.ok()) {
       return make_error(status.error().code, where + ": " + status.error().message);
     }
@@ -344,15 +391,15 @@ Result<std::vector<Reading>, RejectReason> Mapping::map_json(const Context& cont
   return out;
 }
 
-Status<RejectReason> Mapping::map_object(const Context& context, const Json& object,
-                                         const Json& root, std::vector<Reading>& out) {
+Status<RejectReason> Mapping::map_object(const Context& context, Json object, const Json* root,
+                                         std::vector<Reading>& out) {
   const Compiled& sub = context.sub;
   std::int64_t ts_ns = context.receive_ts_ns;
   if (!sub.timestamp_path.empty()) {
     const std::string field = join_path(sub.timestamp_path);
-    const Json* node = lookup(object, sub.timestamp_path);
-    if (node == nullptr && &object != &root) node = lookup(root, sub.timestamp_path);
-    if (node == nullptr) return missing("timestamp field " + field + " is missing");
+    std::optional<Json> node = lookup(object, sub.timestamp_path);
+    if (!node && root != nullptr) node = lookup(*root, sub.timestamp_path);
+    if (!node) return missing("timestamp field " + field + " is missing");
     auto ns = json_timestamp(*node, field, sub.timestamp_unit);
     if (!ns.ok()) return ns.error();
     ts_ns = *ns;
@@ -366,51 +413,59 @@ Status<RejectReason> Mapping::map_object(const Context& context, const Json& obj
 
   if (!sub.metrics.empty()) {
     const std::size_t before = out.size();
-    std::string names;
     for (const NamedMetric& metric : sub.metrics) {
-      names += (names.empty() ? "" : ", ") + metric.field;
-      const Json* node = lookup(object, metric.path);
-      if (node == nullptr) continue;
+      const std::optional<Json> node = lookup(object, metric.path);
+      if (!node) continue;
       auto value = to_value(*node, metric.field);
       if (!value.ok()) return value.error();
       add(context.device, metric.name.expand(context.captures), std::move(*value), metric.unit, {});
     }
-    if (out.size() == before) return missing("none of the fields " + names + " is present");
+    if (out.size() == before) {
+      std::string names;
+      for (const NamedMetric& metric : sub.metrics) {
+        names += (names.empty() ? "" : ", ") + metric.field;
+      }
+      return missing("none of the fields " + names + " is present");
+    }
     return Status<RejectReason>::success();
   }
 
-  if (object.contains("metric") && object.contains("value")) {
-    const Json& metric = object["metric"];
+  Json metric;
+  Json value_node;
+  if (object.at_key("metric").get(metric) == simdjson::SUCCESS &&
+      object.at_key("value").get(value_node) == simdjson::SUCCESS) {
     if (!metric.is_string()) return missing("field metric is not a string");
-    auto value = to_value(object["value"], "value");
+    auto value = to_value(value_node, "value");
     if (!value.ok()) return value.error();
     std::string device = context.device;
     std::string unit;
     Tags tags;
-    if (auto it = object.find("device"); it != object.end() && it->is_string()) {
-      device = it->get<std::string>();
+    Json field;
+    if (object.at_key("device").get(field) == simdjson::SUCCESS && field.is_string()) {
+      device = string_of(field);
     }
-    if (auto it = object.find("unit"); it != object.end() && it->is_string()) {
-      unit = it->get<std::string>();
+    if (object.at_key("unit").get(field) == simdjson::SUCCESS && field.is_string()) {
+      unit = string_of(field);
     }
-    if (auto it = object.find("tags"); it != object.end() && it->is_object()) {
-      for (const auto& [key, tag] : it->items()) {
-        tags.emplace_back(key, tag.is_string() ? tag.get<std::string>() : tag.dump());
+    if (object.at_key("tags").get(field) == simdjson::SUCCESS && field.is_object()) {
+      for (const auto [key, tag] : as<simdjson::dom::object>(field)) {
+        tags.emplace_back(std::string(key),
+                          tag.is_string() ? std::string(string_of(tag)) : simdjson::minify(tag));
       }
     }
-    add(std::move(device), metric.get<std::string>(), std::move(*value), std::move(unit),
+    add(std::move(device), std::string(string_of(metric)), std::move(*value), std::move(unit),
         std::move(tags));
     return Status<RejectReason>::success();
   }
 
   const std::size_t before = out.size();
   const bool skip_timestamp = sub.timestamp_path.size() == 1;
-  for (const auto& [key, node] : object.items()) {
+  for (const auto [key, node] : as<simdjson::dom::object>(object)) {
     if (skip_timestamp && key == sub.timestamp_path.front()) continue;
-    if (!node.is_number() && !node.is_boolean()) continue;
+    if (!node.is_number() && !node.is_bool()) continue;
     auto value = to_value(node, key);
     if (!value.ok()) return value.error();
-    add(context.device, key, std::move(*value), {}, {});
+    add(context.device, std::string(key), std::move(*value), {}, {});
   }
   if (out.size() == before) return missing("the object has no number or boolean field");
   return Status<RejectReason>::success();

@@ -6,7 +6,8 @@
 // Its wildcard captures fill the templates ({1}, {2}, ...) of device, metric, metric names and
 // tag values; `topic` becomes Reading::topic; constant tags follow the payload's own tags.
 //
-// payload: json (nlohmann ordered JSON; fields are dotted paths, "a.b.0" indexes arrays)
+// payload: json (parsed with simdjson's DOM parser, one reused per receiving thread; fields are
+// dotted paths, "a.b.0" indexes arrays)
 //   - The payload is one object, or with `readings_field` the array at that path is a list of
 //     objects; a payload that is itself an array is such a list too. Each object gives:
 //     * `metrics` set: one reading per configured field present (null counts as absent); an
@@ -16,7 +17,10 @@
 //     * no `metrics` otherwise: one reading per top-level number or boolean field, named by its
 //       key, in payload order (the timestamp field excluded); none: missing_field.
 //   - Values: numbers, booleans and strings; objects and arrays are bad_number. A number beyond
-//     double's range (1e999) makes the payload invalid JSON (bad_json).
+//     double's range (1e999) or an integer beyond 64 bits makes the payload invalid JSON
+//     (bad_json), as does text that is not UTF-8. A leading UTF-8 byte order mark is skipped.
+//   - A key repeated in one object: a configured field reads its first occurrence; without
+//     `metrics` each occurrence is a reading.
 //   - A payload nesting arrays and objects deeper than kMaxJsonDepth levels is bad_json.
 // payload: number — the whole payload is one decimal number (surrounding whitespace allowed);
 //   metric from the `metric` template, unit from `unit`, ts the receive time.
@@ -37,7 +41,9 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
+namespace simdjson::dom {
+class element;
+}  // namespace simdjson::dom
 
 #include "adapters/adapter.hpp"
 #include "adapters/mqtt/settings.hpp"
@@ -104,10 +110,11 @@ class Mapping {
   static Result<std::vector<Reading>, adapters::RejectReason> map_json(const Context& context);
   static Result<std::vector<Reading>, adapters::RejectReason> map_number(const Context& context);
   static Result<std::vector<Reading>, adapters::RejectReason> map_line(const Context& context);
-  // Appends the readings of one JSON object (the payload or a list element) to `out`.
+  // Appends the readings of one JSON object to `out`: the payload (`root` nullptr) or an element
+  // of its list (`root` the payload, where a timestamp absent from the element is looked up).
   static Status<adapters::RejectReason> map_object(const Context& context,
-                                                   const nlohmann::ordered_json& object,
-                                                   const nlohmann::ordered_json& root,
+                                                   simdjson::dom::element object,
+                                                   const simdjson::dom::element* root,
                                                    std::vector<Reading>& out);
 
   std::vector<Compiled> subscriptions_;

@@ -143,8 +143,11 @@ const KeyTable<Subscription>& subscription_keys() {
           .by_default("the adapter's qos"),
       config::text_key("device", &S::device, "Device name template over the captures."),
       config::enum_key("payload", &S::payload, std::span(kPayloads),
-                       "json: an object (or readings_field array) of fields; number: the payload "
-                       "is one number; line: InfluxDB line protocol."),
+                       "json: an object (or readings_field array) of fields, UTF-8, at most 32 "
+                       "levels deep, integers within 64 bits (a leading byte order mark is "
+                       "skipped; a metric field repeated in one object reads its first "
+                       "occurrence); number: the payload is one number; line: InfluxDB line "
+                       "protocol."),
       config::make_key<S>("metrics", "mapping",
                           "json: metric name -> {field, unit} (or just the field: `temp: t`); "
                           "field is a dotted path into the object.",

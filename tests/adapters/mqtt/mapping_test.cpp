@@ -343,6 +343,71 @@ TEST_CASE("a payload nested deeper than kMaxJsonDepth is bad_json, not a stack o
             .size() == 1);
 }
 
+TEST_CASE("a json payload may start with a UTF-8 byte order mark") {
+  auto sub = subscription("d/+");
+  sub.metrics = {{"temp", "t", "C"}};
+  const Mapping mapping = make_mapping({sub});
+  const auto readings = map_ok(mapping, "d/x", "\xEF\xBB\xBF{\"t\":21.5}");
+  REQUIRE(readings.size() == 1);
+  CHECK(number(readings[0]) == 21.5);
+  // Only at the start: elsewhere the bytes are not JSON.
+  CHECK(map_error(mapping, "d/x", "{\"t\":21.5}\xEF\xBB\xBF").code == RejectReason::kBadJson);
+}
+
+TEST_CASE("an integer beyond 64 bits or text that is not UTF-8 is bad_json") {
+  auto sub = subscription("d/+");
+  sub.metrics = {{"temp", "t", ""}};
+  const Mapping mapping = make_mapping({sub});
+  const auto big = map_error(mapping, "d/x", R"({"t":123456789012345678901234567890})");
+  CHECK(big.code == RejectReason::kBadJson);
+  CHECK(big.message == R"(payload "{"t":123456789012345678901234567890}" is not valid JSON)");
+  CHECK(map_error(mapping, "d/x", "{\"t\":1,\"s\":\"\xff\"}").code == RejectReason::kBadJson);
+  // The largest 64-bit integers are numbers.
+  const auto largest = map_ok(mapping, "d/x", R"({"t":18446744073709551615})");
+  REQUIRE(largest.size() == 1);
+  CHECK(number(largest[0]) == 18446744073709551615.0);
+}
+
+TEST_CASE("a key repeated in one object: a configured field reads the first occurrence") {
+  auto configured = subscription("c/+");
+  configured.metrics = {{"temp", "t", ""}};
+  const auto generic = subscription("g/+");
+  const Mapping mapping = make_mapping({configured, generic});
+  const auto first = map_ok(mapping, "c/x", R"({"t":1,"t":2})");
+  REQUIRE(first.size() == 1);
+  CHECK(number(first[0]) == 1.0);
+  const auto each = map_ok(mapping, "g/x", R"({"t":1,"t":2})");
+  REQUIRE(each.size() == 2);
+  CHECK(number(each[0]) == 1.0);
+  CHECK(number(each[1]) == 2.0);
+}
+
+// Payloads above 16 KiB get a parser of their own (freed after the message); the thread's
+// reused parser keeps mapping the small ones before and after.
+TEST_CASE("json payloads above and below the reused parser's size map alike") {
+  auto sub = subscription("d/+");
+  sub.readings_field = "r";
+  const Mapping mapping = make_mapping({sub}, {Bytes{1 << 20}});
+  const auto list_of = [](int elements) {
+    std::string payload = R"({"r":[)";
+    for (int i = 0; i < elements; ++i) {
+      payload += (i == 0 ? "" : ",") + std::string(R"({"metric":"m)") + std::to_string(i) +
+                 R"(","value":)" + std::to_string(i) + "}";
+    }
+    return payload + "]}";
+  };
+  const std::string large = list_of(4000);
+  REQUIRE(large.size() > (16 << 10));
+  CHECK(map_ok(mapping, "d/x", list_of(3)).size() == 3);
+  const auto readings = map_ok(mapping, "d/x", large);
+  REQUIRE(readings.size() == 4000);
+  CHECK(readings[3999].metric == "m3999");
+  CHECK(number(readings[3999]) == 3999.0);
+  const auto small = map_ok(mapping, "d/x", list_of(2));
+  REQUIRE(small.size() == 2);
+  CHECK(small[1].metric == "m1");
+}
+
 TEST_CASE("creating a mapping fails on a bad filter or a template beyond its captures") {
   auto bad_filter = Mapping::create({subscription("a/#/b")});
   REQUIRE_FALSE(bad_filter.ok());
