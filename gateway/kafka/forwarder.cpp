@@ -198,6 +198,10 @@ void Forwarder::run() {
       }
     } else if (fill_state == Fill::kFull) {
       send_now_and_serve_reports(kFullWaitMs);
+    } else if (fill_state == Fill::kPaced) {
+      const auto until_read = std::chrono::ceil<std::chrono::milliseconds>(
+          next_read_at_ - std::chrono::steady_clock::now());
+      serve_reports(static_cast<int>(std::max<std::int64_t>(until_read.count(), 1)));
     } else {
       serve_reports(static_cast<int>(options_.idle_poll.count()));
     }
@@ -219,12 +223,26 @@ Forwarder::Fill Forwarder::fill() {
       ++held_next_;
     }
     if (in_flight_ >= options_.max_in_flight) return Fill::kFull;
+    // Under light load the loop turns for every delivery report; a read of the buffer (a read
+    // transaction) per turn cost more than the rows it brought.
+    const std::uint64_t generation = buffer_.records_generation();
+    if (generation == drained_at_generation_) return Fill::kEmpty;
+    // A read that emptied the buffer is followed by reads of one small commit each; waiting
+    // out idle_poll gathers them (the rows linger in librdkafka for linger.ms anyway).
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_read_at_) return Fill::kPaced;
     const std::size_t room =
         std::min<std::uint64_t>(options_.batch_rows, options_.max_in_flight - in_flight_);
     // held_ keeps its capacity from batch to batch: no large allocation per batch.
     held_next_ = 0;
     if (auto read = buffer_.next_batch(room, held_); !read.ok()) {
       row_log_.log("cannot read from the buffer: " + read.error().message);
+      return Fill::kEmpty;
+    }
+    next_read_at_ =
+        held_.size() < room ? now + options_.idle_poll : std::chrono::steady_clock::time_point{};
+    if (held_.empty()) {
+      drained_at_generation_ = generation;
       return Fill::kEmpty;
     }
     if (exactly_once()) skip_committed_rows();
@@ -404,9 +422,15 @@ void Forwarder::rewind_when_idle() {
   if (in_flight_ > 0) return;  // wait for the remaining reports
   commit_reports();
   // Deliveries must be committed first: rewind hands out every undeleted row again.
+  rewind_buffer();
+  rewind_needed_ = false;
+}
+
+void Forwarder::rewind_buffer() {
   note_buffer_failure(buffer_.sync());
   buffer_.rewind();
-  rewind_needed_ = false;
+  drained_at_generation_.reset();
+  next_read_at_ = {};
 }
 
 void Forwarder::recover_from_fatal() {
@@ -425,8 +449,7 @@ void Forwarder::recover_from_fatal() {
   held_next_ = 0;
   in_flight_ = 0;
   commit_reports();
-  note_buffer_failure(buffer_.sync());
-  buffer_.rewind();
+  rewind_buffer();
   rewind_needed_ = false;
   // The same configuration that worked at start; a failure here is retried on the next turn.
   while (!stop_requested_) {
@@ -507,9 +530,8 @@ void Forwarder::finish(std::chrono::steady_clock::time_point deadline) {
   rd_kafka_purge(producer_->handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   serve_reports(0);
   commit_reports();
-  note_buffer_failure(buffer_.sync());
   // Rows still in flight become available again to whoever reads this buffer next.
-  buffer_.rewind();
+  rewind_buffer();
   in_flight_ = 0;
   destroy_producer();
 }

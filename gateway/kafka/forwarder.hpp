@@ -24,6 +24,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -55,7 +56,8 @@ struct ForwarderOptions {
   std::uint32_t batch_rows = 5000;      // rows per buffer read
   // How long the thread waits for delivery reports when the buffer is empty and rows are in
   // flight; with nothing in flight it sleeps until records are committed, then gathers for this
-  // long before it reads them.
+  // long before it reads them. A read that took every row the buffer had is followed by the
+  // next one this long later at the earliest (a read that filled its batch, at once).
   std::chrono::milliseconds idle_poll = std::chrono::milliseconds(20);
   Delivery delivery = Delivery::kAtLeastOnce;
   // Exactly once: a transaction ends after this many rows or this long after its first row.
@@ -128,8 +130,9 @@ class Forwarder {
   Status<ForwarderError> create_producer();
   void destroy_producer();
   void run();
-  // Why fill() returned: no room (in-flight bound or librdkafka's queue) or no rows waiting.
-  enum class Fill { kFull, kEmpty };
+  // Why fill() returned: no room (in-flight bound or librdkafka's queue), no rows waiting, or
+  // rows perhaps waiting but not to be read before next_read_at_.
+  enum class Fill { kFull, kEmpty, kPaced };
   Fill fill();
   bool produce(const buffer::StoredRecord& row);
   void serve_reports(int timeout_ms);
@@ -144,6 +147,9 @@ class Forwarder {
   void commit_reports();
   void recover_from_fatal();
   void rewind_when_idle();
+  // Commits the deliveries reported so far and has the buffer hand out every other row again;
+  // the next fill() reads the buffer whatever its generation.
+  void rewind_buffer();
   void check_connectivity();
   // Nothing in flight, no transaction open, the cluster up: the loop may sleep until records
   // are committed.
@@ -179,6 +185,11 @@ class Forwarder {
   std::vector<buffer::StoredRecord> held_;  // taken from the buffer, not yet accepted by librdkafka
   std::size_t held_next_ = 0;
   std::uint64_t in_flight_ = 0;  // rows taken from the buffer and not yet reported
+  // The buffer's records_generation() when a read found no row: until the generation moves
+  // (records committed) or a rewind, another read would find none either and is skipped.
+  std::optional<std::uint64_t> drained_at_generation_;
+  // After a read that took every row the buffer had: the next read waits until idle_poll later.
+  std::chrono::steady_clock::time_point next_read_at_{};
   std::vector<std::int64_t> delivered_seqs_;
   bool rewind_needed_ = false;
   bool fatal_ = false;

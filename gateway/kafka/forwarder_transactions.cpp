@@ -236,8 +236,7 @@ void Forwarder::abort_transaction(std::chrono::steady_clock::time_point deadline
   progress_in_transaction_ = false;
   commit_started_ = false;
   commit_reports();
-  note_buffer_failure(buffer_.sync());
-  buffer_.rewind();
+  rewind_buffer();
   log_warning(kComponent, "transaction of " + std::to_string(rows) +
                               " rows aborted; its rows are sent again in the next one");
   std::lock_guard lock(stats_mutex_);

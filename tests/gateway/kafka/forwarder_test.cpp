@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <map>
@@ -87,6 +88,113 @@ TEST_CASE("an idle forwarder sleeps until records are committed, beating, then s
   Expected expected;
   append_readings(*buffer, expected, kTopic, 3, 5);
   drain(*buffer, *forwarder);
+  check_exactly_once(consume_all(cluster, expected.size()), expected, kGateway, kPartitions);
+}
+
+// The real buffer, counting the forwarder's reads.
+class ReadCountingBuffer final : public buffer::Buffer {
+ public:
+  explicit ReadCountingBuffer(buffer::Buffer& inner) : inner_(inner) {}
+  int reads() const { return reads_; }
+
+  Result<buffer::SeqRange, buffer::BufferError> append(
+      std::span<const buffer::Record> records) override {
+    return inner_.append(records);
+  }
+  Result<buffer::PartialAppend, buffer::BufferError> append_some(
+      std::span<const buffer::Record> records, std::chrono::steady_clock::time_point received_at,
+      buffer::AtCap at_cap) override {
+    return inner_.append_some(records, received_at, at_cap);
+  }
+  Status<buffer::BufferError> record_dropped(std::uint64_t rows,
+                                             buffer::DropReason reason) override {
+    return inner_.record_dropped(rows, reason);
+  }
+  Status<buffer::BufferError> store_dead_letter(const buffer::Record& record,
+                                                const std::string& error) override {
+    return inner_.store_dead_letter(record, error);
+  }
+  Result<buffer::SeqRange, buffer::BufferError> append_alert(
+      const buffer::AlertRow& alert, const buffer::Record& record) override {
+    return inner_.append_alert(alert, record);
+  }
+  Result<std::vector<buffer::AlertRow>, buffer::BufferError> firing_alerts() override {
+    return inner_.firing_alerts();
+  }
+  using buffer::Buffer::next_batch;
+  Status<buffer::BufferError> next_batch(std::size_t max_rows,
+                                         std::vector<buffer::StoredRecord>& out) override {
+    ++reads_;
+    return inner_.next_batch(max_rows, out);
+  }
+  void rewind() override { inner_.rewind(); }
+  Status<buffer::BufferError> mark_delivered(std::span<const std::int64_t> seqs) override {
+    return inner_.mark_delivered(seqs);
+  }
+  Status<buffer::BufferError> dead_letter(std::int64_t seq, const std::string& error) override {
+    return inner_.dead_letter(seq, error);
+  }
+  Status<buffer::BufferError> sync() override { return inner_.sync(); }
+  Result<buffer::BacklogStats, buffer::BufferError> stats() override { return inner_.stats(); }
+  std::uint64_t records_generation() const override { return inner_.records_generation(); }
+  void wait_for_records(std::uint64_t seen, std::chrono::milliseconds timeout) override {
+    inner_.wait_for_records(seen, timeout);
+  }
+  void close() override { inner_.close(); }
+  const Heartbeat& writer_heartbeat() const override { return inner_.writer_heartbeat(); }
+  buffer::Durability writer_durability() const override { return inner_.writer_durability(); }
+
+ private:
+  buffer::Buffer& inner_;
+  std::atomic<int> reads_{0};
+};
+
+TEST_CASE("the forwarder reads the buffer again only once records were committed since") {
+  TempDir dir;
+  KafkaCluster cluster;
+  auto real_buffer = open_buffer(dir / "buffer.db");
+  ReadCountingBuffer buffer(*real_buffer);
+  Expected expected;
+  append_readings(buffer, expected, kTopic, 10, 10);
+  auto forwarder = make_forwarder(options_for(cluster.bootstrap()), buffer);
+  forwarder->start();
+  REQUIRE(wait_until([&] { return pending(buffer) == 0; }, 30s));
+  std::this_thread::sleep_for(300ms);  // the last delivery reports are served
+  // Drained and idle for a second: the loop wakes (at least every 250 ms, and for each report)
+  // but nothing was committed since its last read found the buffer empty.
+  const int reads_when_drained = buffer.reads();
+  std::this_thread::sleep_for(1s);
+  CHECK(buffer.reads() == reads_when_drained);
+  // Records committed: read and sent.
+  append_readings(buffer, expected, kTopic, 2, 5, 10);
+  drain(buffer, *forwarder);
+  CHECK(buffer.reads() > reads_when_drained);
+  check_exactly_once(consume_all(cluster, expected.size()), expected, kGateway, kPartitions);
+}
+
+TEST_CASE("under light load the forwarder reads the buffer at most once per idle_poll") {
+  TempDir dir;
+  KafkaCluster cluster;
+  auto real_buffer = open_buffer(dir / "buffer.db");
+  ReadCountingBuffer buffer(*real_buffer);
+  auto options = options_for(cluster.bootstrap());
+  options.idle_poll = 50ms;
+  auto forwarder = make_forwarder(options, buffer);
+  forwarder->start();
+  REQUIRE(wait_until([&] { return forwarder->stats().kafka_up; }, 30s));
+  // One commit of one reading every 2 ms for a second: about 500 commits.
+  Expected expected;
+  const int reads_before = buffer.reads();
+  const auto start = std::chrono::steady_clock::now();
+  for (int n = 0; n < 500; ++n) {
+    append_readings(buffer, expected, kTopic, 1, 1, n);
+    std::this_thread::sleep_for(2ms);
+  }
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  const int reads = buffer.reads() - reads_before;
+  CHECK(reads >= 2);
+  CHECK(reads <= elapsed / options.idle_poll + 2);
+  drain(buffer, *forwarder);
   check_exactly_once(consume_all(cluster, expected.size()), expected, kGateway, kPartitions);
 }
 
