@@ -19,7 +19,7 @@ bool ChangeFilter::passes(std::size_t index, const ReadingValue& value, std::int
 }
 
 void ChangeFilter::emitted(std::size_t index, const ReadingValue& value, std::int64_t ts_ns) {
-  last_[index] = Last{value, ts_ns};
+  if (tracks(index)) last_[index] = Last{value, ts_ns};
 }
 
 }  // namespace sensorgate::modbus

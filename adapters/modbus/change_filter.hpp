@@ -22,7 +22,10 @@ class ChangeFilter {
 
   // Whether register `index` with `value` at `ts_ns` is to be emitted; changes nothing.
   bool passes(std::size_t index, const ReadingValue& value, std::int64_t ts_ns) const;
-  // Records that register `index` emitted `value` at `ts_ns` (once the sink took it).
+  // Whether register `index` has on_change on: only then does emitted() need to be told.
+  bool tracks(std::size_t index) const { return rules_[index].enabled; }
+  // Records that register `index` emitted `value` at `ts_ns` (once the sink took it); nothing
+  // for a register it does not track.
   void emitted(std::size_t index, const ReadingValue& value, std::int64_t ts_ns);
 
  private:

@@ -83,7 +83,13 @@ class ModbusAdapter final : public adapters::Adapter {
   PollOutcome poll_once();
   // Reads request `index` into `words_`; false with errno set when it failed.
   bool read_request(std::size_t index);
-  void submit(std::vector<Reading> readings, std::vector<std::size_t> indexes);
+  // A value of a register with on_change, to tell the filter once the sink took it.
+  struct TrackedValue {
+    std::size_t index;  // the register's
+    ReadingValue value;
+  };
+  // Hands one poll's readings to the sink; counts them, or rejects them by the sink's reason.
+  void submit(std::vector<Reading> readings, const std::vector<TrackedValue>& tracked);
   void fail(adapters::RejectReason reason, const std::string& message);
   void set_health(bool up, const std::string& detail);
   // Waits until `until` or stop(); false when stopping.
