@@ -381,12 +381,14 @@ Result<std::vector<Reading>, RejectReason> Mapping::map_json(const Context& cont
   }
   std::size_t index = 0;
   for (const Json element : as<simdjson::dom::array>(*list)) {
-    const std::string where = list_name + "[" + std::to_string(index++) + "]";
-    if (!element.is_object()) return missing(where + " is not an object");
+    // Named only when rejected: the good elements of a list are the hot path.
+    const auto where = [&] { return list_name + "[" + std::to_string(index) + "]"; };
+    if (!element.is_object()) return missing(where() + " is not an object");
     auto status = map_object(context, element, &root, out);
     if (!status.ok()) {
-      return make_error(status.error().code, where + ": " + status.error().message);
+      return make_error(status.error().code, where() + ": " + status.error().message);
     }
+    ++index;
   }
   return out;
 }
