@@ -1,11 +1,15 @@
 #include "core/time_format.hpp"
 
 #include <cstdint>
+#include <cstring>
+#include <limits>
 
 namespace sensorgate {
 namespace {
 
 constexpr std::int64_t kNsPerSecond = 1'000'000'000;
+// "YYYY-MM-DDTHH:MM:SS.": what all readings of one second share.
+constexpr std::size_t kSecondsChars = 20;
 
 // Howard Hinnant's civil-date algorithms: proleptic Gregorian calendar, days since 1970-01-01.
 constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
@@ -66,46 +70,59 @@ bool expect(std::string_view text, std::size_t& pos, char c) {
 
 }  // namespace
 
-void append_rfc3339(std::string& out, std::int64_t ns_since_epoch) {
+char* write_rfc3339(char* out, std::int64_t ns_since_epoch) {
   std::int64_t seconds = ns_since_epoch / kNsPerSecond;
   std::int64_t fraction = ns_since_epoch % kNsPerSecond;
   if (fraction < 0) {
     fraction += kNsPerSecond;
     --seconds;
   }
-  std::int64_t days = seconds / 86400;
-  std::int64_t second_of_day = seconds % 86400;
-  if (second_of_day < 0) {
-    second_of_day += 86400;
-    --days;
+  // Readings come in runs of one second (a batch, a poll, a datagram): the date and time of the
+  // last second this thread wrote is kept, and only the fraction is written anew.
+  thread_local std::int64_t cached_second = std::numeric_limits<std::int64_t>::min();
+  thread_local char cached_text[kSecondsChars];
+  if (seconds != cached_second) {
+    std::int64_t days = seconds / 86400;
+    std::int64_t second_of_day = seconds % 86400;
+    if (second_of_day < 0) {
+      second_of_day += 86400;
+      --days;
+    }
+    const CivilDate date = civil_from_days(days);
+    // Written digit by digit: snprintf cost ~4,000 instructions.
+    char* end = cached_text;
+    // int64 nanoseconds span the years 1677 to 2262: always four digits.
+    end = put_digits(end, static_cast<std::uint64_t>(date.year), 4);
+    *end++ = '-';
+    end = put_digits(end, date.month, 2);
+    *end++ = '-';
+    end = put_digits(end, date.day, 2);
+    *end++ = 'T';
+    end = put_digits(end, static_cast<std::uint64_t>(second_of_day / 3600), 2);
+    *end++ = ':';
+    end = put_digits(end, static_cast<std::uint64_t>(second_of_day % 3600 / 60), 2);
+    *end++ = ':';
+    end = put_digits(end, static_cast<std::uint64_t>(second_of_day % 60), 2);
+    *end++ = '.';
+    cached_second = seconds;
   }
-  const CivilDate date = civil_from_days(days);
-  // Written digit by digit: this runs once per reading, and snprintf cost ~4,000 instructions.
-  char text[48];
-  char* end = text;
-  // int64 nanoseconds span the years 1677 to 2262: always four digits.
-  end = put_digits(end, static_cast<std::uint64_t>(date.year), 4);
-  *end++ = '-';
-  end = put_digits(end, date.month, 2);
-  *end++ = '-';
-  end = put_digits(end, date.day, 2);
-  *end++ = 'T';
-  end = put_digits(end, static_cast<std::uint64_t>(second_of_day / 3600), 2);
-  *end++ = ':';
-  end = put_digits(end, static_cast<std::uint64_t>(second_of_day % 3600 / 60), 2);
-  *end++ = ':';
-  end = put_digits(end, static_cast<std::uint64_t>(second_of_day % 60), 2);
-  *end++ = '.';
+  std::memcpy(out, cached_text, kSecondsChars);
+  out += kSecondsChars;
   const auto digits = static_cast<std::uint64_t>(fraction);
   if (digits % 1'000'000 == 0) {
-    end = put_digits(end, digits / 1'000'000, 3);
+    out = put_digits(out, digits / 1'000'000, 3);
   } else if (digits % 1'000 == 0) {
-    end = put_digits(end, digits / 1'000, 6);
+    out = put_digits(out, digits / 1'000, 6);
   } else {
-    end = put_digits(end, digits, 9);
+    out = put_digits(out, digits, 9);
   }
-  *end++ = 'Z';
-  out.append(text, end);
+  *out++ = 'Z';
+  return out;
+}
+
+void append_rfc3339(std::string& out, std::int64_t ns_since_epoch) {
+  char text[kRfc3339MaxChars];
+  out.append(text, write_rfc3339(text, ns_since_epoch));
 }
 
 std::string format_rfc3339(std::int64_t ns_since_epoch) {

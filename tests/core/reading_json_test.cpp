@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 #include <limits>
+#include <string>
+#include <utility>
+#include <vector>
 
 using namespace sensorgate;
 
@@ -44,4 +47,49 @@ TEST_CASE("strings are escaped and non-finite numbers stay valid JSON") {
   out.clear();
   append_json_number(out, 0.1);
   CHECK(out == "0.1");
+}
+
+TEST_CASE("a reading with long escaped strings in every field encodes whole") {
+  // Longer than the stack buffer of the encoder, and every byte escaped: the bound must hold.
+  const std::string control(300, '\x01');
+  const std::string quoted(200, '"');
+  Reading reading{control,
+                  quoted,
+                  control,
+                  quoted,
+                  1'795'000'000'123'456'789,
+                  {{control, quoted}, {"k", control}},
+                  ""};
+  const std::string escaped_control = [&] {
+    std::string text;
+    for (std::size_t i = 0; i < control.size(); ++i) text += "\\u0001";
+    return text;
+  }();
+  const std::string escaped_quoted = [&] {
+    std::string text;
+    for (std::size_t i = 0; i < quoted.size(); ++i) text += "\\\"";
+    return text;
+  }();
+  const std::string json = encode_reading_json(reading);
+  CHECK(json == "{\"device\":\"" + escaped_control + "\",\"metric\":\"" + escaped_quoted +
+                    "\",\"value\":\"" + escaped_control + "\",\"unit\":\"" + escaped_quoted +
+                    "\",\"ts\":\"2026-11-18T11:06:40.123456789Z\",\"tags\":{\"" + escaped_control +
+                    "\":\"" + escaped_quoted + "\",\"k\":\"" + escaped_control + "\"}}");
+  CHECK(json.capacity() - json.size() < 32);
+}
+
+TEST_CASE("numbers in a record value are the shortest text that reads back the same") {
+  Reading reading{"d", "m", 0.0, "", 0, {}, ""};
+  for (const auto& [value, text] :
+       std::vector<std::pair<double, std::string>>{{20.37, "20.37"},
+                                                   {-0.5, "-0.5"},
+                                                   {100000.0, "1e+05"},
+                                                   {0.1 + 0.2, "0.30000000000000004"},
+                                                   {-0.0, "-0"},
+                                                   {42.0, "42"},
+                                                   {1e300, "1e+300"}}) {
+    reading.value = value;
+    CHECK(encode_reading_json(reading) == "{\"device\":\"d\",\"metric\":\"m\",\"value\":" + text +
+                                              ",\"ts\":\"1970-01-01T00:00:00.000Z\"}");
+  }
 }

@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <iterator>
+#include <string>
+#include <thread>
 
 using namespace sensorgate;
 
@@ -65,4 +68,29 @@ TEST_CASE("RFC 3339 instants beyond int64 nanoseconds are out of range, not an o
   CHECK(parse_rfc3339("2262-04-11T23:47:16.854775808Z").error().code ==
         TimeParseError::kOutOfRange);
   CHECK(parse_rfc3339("1677-09-21T00:12:43.145224192Z").value() == INT64_MIN);
+}
+
+TEST_CASE("timestamps written in runs of one second and across seconds keep their own date") {
+  // write_rfc3339 keeps the last second it wrote: alternating seconds, days and years must
+  // each come out whole, as format_rfc3339 of a fresh thread would.
+  const std::int64_t instants[] = {1'795'000'000'123'000'000,
+                                   1'795'000'000'999'999'999,
+                                   1'795'000'001'000'000'000,
+                                   1'795'000'000'000'000'001,
+                                   -1,
+                                   0,
+                                   86'400'000'000'000,
+                                   1'795'000'000'500'000'000};
+  const char* expected[] = {"2026-11-18T11:06:40.123Z",       "2026-11-18T11:06:40.999999999Z",
+                            "2026-11-18T11:06:41.000Z",       "2026-11-18T11:06:40.000000001Z",
+                            "1969-12-31T23:59:59.999999999Z", "1970-01-01T00:00:00.000Z",
+                            "1970-01-02T00:00:00.000Z",       "2026-11-18T11:06:40.500Z"};
+  for (std::size_t i = 0; i < std::size(instants); ++i) {
+    char text[kRfc3339MaxChars];
+    CHECK(std::string(text, write_rfc3339(text, instants[i])) == expected[i]);
+  }
+  std::string other_thread;
+  std::thread([&] { other_thread = format_rfc3339(instants[2]); }).join();
+  CHECK(other_thread == expected[2]);
+  CHECK(format_rfc3339(instants[0]) == expected[0]);
 }
