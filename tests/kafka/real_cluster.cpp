@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -54,6 +55,32 @@ std::string random_cluster_id() {
   for (int i = 1; i < 21; ++i) id += alphabet[random() % 64];
   id += alphabet[(random() % 4) * 16];  // the last character carries 2 bits
   return id;
+}
+
+// How long a broker (or all three) may take to start, and a new topic to get its full ISR. On
+// a quiet machine the three start in about 5 s; a CI run on a slow spell once went past 90 s
+// and 30 s, so the bounds leave room for that (they cost nothing while the cluster is healthy).
+constexpr auto kClusterReadyWithin = std::chrono::seconds(180);
+constexpr auto kBrokerReadyWithin = std::chrono::seconds(120);
+constexpr auto kTopicInSyncWithin = std::chrono::seconds(60);
+// The last lines of a broker's log that say why it is not ready, for a failure's message.
+constexpr std::size_t kLogLinesInFailure = 8;
+
+// The last kLogLinesInFailure WARN or ERROR lines of `log`, each indented, or "" when none.
+std::string warnings_of(const std::filesystem::path& log) {
+  std::ifstream in(log);
+  std::deque<std::string> kept;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find("] WARN ") == std::string::npos && line.find("] ERROR ") == std::string::npos) {
+      continue;
+    }
+    kept.push_back(line.substr(0, 300));
+    if (kept.size() > kLogLinesInFailure) kept.pop_front();
+  }
+  std::string text;
+  for (const std::string& warning : kept) text += "\n    " + warning;
+  return text;
 }
 
 // The process is running (not a zombie) and is the broker of `config` (not a reused PID).
@@ -262,6 +289,19 @@ RealKafkaCluster::~RealKafkaCluster() {
   if (owned_) destroy();
 }
 
+std::string RealKafkaCluster::broker_warnings() const {
+  std::string text;
+  for (const RealBroker& broker : brokers_) {
+    const auto log = node_dir(broker.id) / "server.log";
+    text += "\n  broker " + std::to_string(broker.id) +
+            (is_broker_process(broker.pid, node_dir(broker.id) / "server.properties")
+                 ? " (running)"
+                 : " (not running)") +
+            ", " + log.string() + warnings_of(log);
+  }
+  return text;
+}
+
 std::filesystem::path RealKafkaCluster::node_dir(int id) const {
   return data_dir_ / ("node-" + std::to_string(id));
 }
@@ -316,10 +356,9 @@ void RealKafkaCluster::restart_broker(int id) {
   RealBroker& broker = brokers_.at(static_cast<std::size_t>(id - 1));
   if (broker.pid > 0 && is_broker_process(broker.pid, node_dir(id) / "server.properties")) return;
   launch(broker);
-  if (!wait_ready(std::chrono::seconds(60))) {
-    throw std::runtime_error("real kafka: broker " + std::to_string(id) +
-                             " not ready within 60 s; see " +
-                             (node_dir(id) / "server.log").string());
+  if (!wait_ready(kBrokerReadyWithin)) {
+    throw std::runtime_error("real kafka: broker " + std::to_string(id) + " not ready within " +
+                             std::to_string(kBrokerReadyWithin.count()) + " s" + broker_warnings());
   }
 }
 
@@ -346,9 +385,10 @@ void RealKafkaCluster::start_all() {
   for (RealBroker& broker : brokers_) {
     if (!is_broker_process(broker.pid, node_dir(broker.id) / "server.properties")) launch(broker);
   }
-  if (!wait_ready(std::chrono::seconds(90))) {
-    throw std::runtime_error("real kafka: the brokers were not ready within 90 s; see " +
-                             data_dir_.string() + "/node-*/server.log");
+  if (!wait_ready(kClusterReadyWithin)) {
+    throw std::runtime_error("real kafka: the brokers were not ready within " +
+                             std::to_string(kClusterReadyWithin.count()) + " s" +
+                             broker_warnings());
   }
 }
 
@@ -424,8 +464,9 @@ void RealKafkaCluster::create_topic(const std::string& name, int partitions,
   if (!failure.empty())
     throw std::runtime_error("real kafka: create topic " + name + ": " + failure);
   // Leaders are elected shortly after creation: wait until producers can use the topic.
-  if (!wait_in_sync(name, std::chrono::seconds(30))) {
-    throw std::runtime_error("real kafka: topic " + name + " has no full ISR within 30 s");
+  if (!wait_in_sync(name, kTopicInSyncWithin)) {
+    throw std::runtime_error("real kafka: topic " + name + " has no full ISR within " +
+                             std::to_string(kTopicInSyncWithin.count()) + " s" + broker_warnings());
   }
 }
 

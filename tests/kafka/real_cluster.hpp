@@ -85,6 +85,8 @@ class RealKafkaCluster {
   void launch(RealBroker& broker);
   void write_state() const;
   std::filesystem::path node_dir(int id) const;
+  // For a failure's message: per broker, whether it runs, its log and its last warnings.
+  std::string broker_warnings() const;
 
   std::filesystem::path libs_;
   std::filesystem::path state_dir_;
