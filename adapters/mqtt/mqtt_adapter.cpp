@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "adapters/mqtt/paho_trace.hpp"
+
 namespace sensorgate::mqtt {
 namespace {
 
@@ -121,6 +123,7 @@ Status<adapters::StartError> MqttAdapter::start(adapters::ReadingSink& sink) {
   connect_options_ = std::move(options);
 
   const std::string client_id = settings_.client_id.empty() ? name_ : settings_.client_id;
+  quiet_paho_trace();
   try {
     client_ = std::make_unique<::mqtt::async_client>(settings_.url, client_id,
                                                      ::mqtt::create_options(version));

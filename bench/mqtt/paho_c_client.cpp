@@ -35,6 +35,9 @@ struct Outcome {
 }  // namespace
 
 PahoCClient::PahoCClient(const std::string& url, const std::string& client_id) {
+  // Errors only, as the adapter sets it (adapters/mqtt/paho_trace.hpp): by default Paho formats
+  // a trace line for every packet, and the baseline is a plain client configured as well as ours.
+  MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_ERROR);
   if (MQTTAsync_create(&client_, url.c_str(), client_id.c_str(), MQTTCLIENT_PERSISTENCE_NONE,
                        nullptr) != MQTTASYNC_SUCCESS) {
     throw std::runtime_error("MQTTAsync_create failed for " + url);

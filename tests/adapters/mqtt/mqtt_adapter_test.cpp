@@ -1,16 +1,20 @@
 // The MQTT adapter against a real mosquitto started by each test on a free loopback port.
 #include "adapters/mqtt/mqtt_adapter.hpp"
 
+#include <MQTTAsync.h>
 #include <mqtt/async_client.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
 
+#include "adapters/mqtt/paho_trace.hpp"
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/ports.hpp"
 #include "tests/support/subprocess.hpp"
@@ -232,6 +236,44 @@ TEST_CASE("the adapter hands the mapped readings of QoS 1 messages to the sink")
   CHECK(counters.rejected.empty());
   adapter.stop(2s);
   CHECK_FALSE(is_up(adapter));
+}
+
+// Paho trace lines below error level, counted by the trace callback (Paho's own threads).
+std::atomic<int> g_paho_trace_lines{0};
+
+void count_paho_trace(enum MQTTASYNC_TRACE_LEVELS level, char*) {
+  if (level < MQTTASYNC_TRACE_ERROR) ++g_paho_trace_lines;
+}
+
+TEST_CASE("the adapter keeps Paho from tracing every packet unless the environment asks") {
+  CHECK_FALSE(paho_trace_requested(nullptr, nullptr));
+  CHECK_FALSE(paho_trace_requested("", ""));
+  CHECK(paho_trace_requested("ON", nullptr));
+  CHECK(paho_trace_requested(nullptr, "PROTOCOL"));
+  REQUIRE(std::getenv("MQTT_C_CLIENT_TRACE") == nullptr);
+  REQUIRE(std::getenv("MQTT_C_CLIENT_TRACE_LEVEL") == nullptr);
+
+  Mosquitto broker;
+  CollectingSink sink;
+  SystemClock clock;
+  MqttAdapter adapter("plant", settings_for(broker.url(), "gw-plant"), clock);
+  REQUIRE(adapter.start(sink).ok());
+  REQUIRE(wait_until([&] { return is_up(adapter); }, kTimeout));
+  // The callback sees every line Paho formats (it formats only what its level lets through).
+  MQTTAsync_setTraceCallback(&count_paho_trace);
+  TestClient publisher(broker.url(), "sensors");
+  publish_telemetry(publisher, 0, 50);
+  REQUIRE(wait_until([&] { return sink.size() >= 100; }, kTimeout));
+  CHECK(g_paho_trace_lines.load() == 0);
+
+  // The same probe sees the lines once the trace is on, as Paho's default level has it.
+  MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_PROTOCOL);
+  publish_telemetry(publisher, 50, 60);
+  REQUIRE(wait_until([&] { return sink.size() >= 120; }, kTimeout));
+  MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_ERROR);
+  MQTTAsync_setTraceCallback(nullptr);
+  CHECK(g_paho_trace_lines.load() > 0);
+  adapter.stop(2s);
 }
 
 TEST_CASE("malformed payloads are counted by reason while good ones flow") {
