@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "core/decimal_digits.hpp"
+
 namespace sensorgate {
 namespace {
 
@@ -22,12 +24,8 @@ int digit_count(std::uint64_t n) {
   return count;
 }
 
-// Writes the `count` lowest decimal digits of `n`, zero-padded, ending at `end`.
-void put_digits_backwards(char* end, std::uint64_t n, int count) {
-  for (int i = 0; i < count; ++i) {
-    *--end = static_cast<char>('0' + n % 10);
-    n /= 10;
-  }
+char* write_with_to_chars(char* first, double value) {
+  return std::to_chars(first, first + kShortestDoubleMaxChars, value).ptr;
 }
 
 // Length of the scientific form std::to_chars would weigh: d[.ddd]e±XX[X].
@@ -45,9 +43,7 @@ int scientific_length(std::uint64_t digits, int digit_total, int exponent) {
 
 char* write_shortest_double(char* first, double value) {
   const double magnitude = std::fabs(value);
-  if (!(magnitude < kDirectLimit)) {
-    return std::to_chars(first, first + kShortestDoubleMaxChars, value).ptr;
-  }
+  if (!(magnitude < kDirectLimit)) return write_with_to_chars(first, value);
   // The fewest decimals k whose rounded value * 10^k reads back exactly: the division of two
   // exact doubles rounds as from_chars rounds the decimal text, so the test is exact.
   int decimals = 0;
@@ -56,9 +52,7 @@ char* write_shortest_double(char* first, double value) {
     digits = static_cast<std::uint64_t>(magnitude * kPowersOfTen[decimals] + 0.5);
     if (static_cast<double>(digits) / kPowersOfTen[decimals] == magnitude) break;
   }
-  if (decimals > kMaxDecimals) {
-    return std::to_chars(first, first + kShortestDoubleMaxChars, value).ptr;
-  }
+  if (decimals > kMaxDecimals) return write_with_to_chars(first, value);
   const int digit_total = digit_count(digits);
   const int fixed_length = decimals == 0            ? digit_total
                            : digit_total > decimals ? digit_total + 1
@@ -66,27 +60,19 @@ char* write_shortest_double(char* first, double value) {
   // std::to_chars writes the scientific form when it is strictly shorter (1e+05, 1e-04).
   if (digits != 0 &&
       scientific_length(digits, digit_total, digit_total - 1 - decimals) < fixed_length) {
-    return std::to_chars(first, first + kShortestDoubleMaxChars, value).ptr;
+    return write_with_to_chars(first, value);
   }
   char* out = first;
   if (std::signbit(value)) *out++ = '-';
-  if (decimals == 0) {
-    put_digits_backwards(out + digit_total, digits, digit_total);
-    return out + digit_total;
-  }
+  if (decimals == 0) return put_digits(out, digits, digit_total);
   if (digit_total > decimals) {
-    const int whole = digit_total - decimals;
-    char* end = out + digit_total + 1;
-    put_digits_backwards(end, digits, decimals);
-    end[-decimals - 1] = '.';
-    put_digits_backwards(out + whole, digits / static_cast<std::uint64_t>(kPowersOfTen[decimals]),
-                         whole);
-    return end;
+    const auto scale = static_cast<std::uint64_t>(kPowersOfTen[decimals]);
+    out = put_digits(out, digits / scale, digit_total - decimals);
+  } else {
+    *out++ = '0';
   }
-  *out++ = '0';
   *out++ = '.';
-  put_digits_backwards(out + decimals, digits, decimals);
-  return out + decimals;
+  return put_digits(out, digits, decimals);
 }
 
 }  // namespace sensorgate

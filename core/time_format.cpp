@@ -4,6 +4,8 @@
 #include <cstring>
 #include <limits>
 
+#include "core/decimal_digits.hpp"
+
 namespace sensorgate {
 namespace {
 
@@ -38,15 +40,6 @@ constexpr CivilDate civil_from_days(std::int64_t z) {
   const unsigned d = doy - (153 * mp + 2) / 5 + 1;
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
   return {y + (m <= 2), m, d};
-}
-
-// Writes `value` as exactly `width` decimal digits (zero-padded; value < 10^width).
-char* put_digits(char* out, std::uint64_t value, int width) {
-  for (int i = width - 1; i >= 0; --i) {
-    out[i] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  }
-  return out + width;
 }
 
 bool read_digits(std::string_view text, std::size_t& pos, std::size_t count, int& out) {
