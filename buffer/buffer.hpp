@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "buffer/record.hpp"
 #include "core/heartbeat.hpp"
 #include "core/result.hpp"
 #include "core/units.hpp"
@@ -82,14 +83,6 @@ struct Options {
   std::chrono::milliseconds quick_check_budget = std::chrono::seconds(30);
 };
 
-// One Kafka-bound record: what the forwarder sends, as the buffer stores it.
-struct Record {
-  std::string topic;
-  std::string key;  // the device id
-  std::int64_t ts_ns = 0;
-  std::string value;  // the encoded record value (JSON)
-};
-
 // The seqs one append() received: first..last, contiguous and in the order of its records.
 struct SeqRange {
   std::int64_t first = 0;
@@ -100,11 +93,6 @@ struct SeqRange {
 struct PartialAppend {
   std::size_t stored = 0;
   SeqRange range;
-};
-
-struct StoredRecord {
-  std::int64_t seq = 0;
-  Record record;
 };
 
 // One alert transition as the alerts table keeps it: the history `sensorgate alerts` shows and
@@ -203,16 +191,16 @@ class Buffer {
   // The latest stored transition of every (rule, device, metric) whose latest one is "firing".
   virtual Result<std::vector<AlertRow>, BufferError> firing_alerts() = 0;
 
-  // Replaces the contents of `out` with up to max_rows committed, undelivered, not in-flight
-  // records in seq order; they become in flight. Empty when nothing is waiting. The records
-  // already in `out` are overwritten in place, their strings' capacity kept, so a drain loop
-  // that passes the same vector allocates nothing per row once it has seen its largest rows.
-  virtual Status<BufferError> next_batch(std::size_t max_rows, std::vector<StoredRecord>& out) = 0;
+  // Replaces the rows of `out` with up to max_rows committed, undelivered, not in-flight
+  // records in seq order; they become in flight. Empty when nothing is waiting. The slots of
+  // `out` are written over in place (record.hpp), so a drain loop that passes the same batch
+  // allocates nothing per row once it has seen its largest rows.
+  virtual Status<BufferError> next_batch(std::size_t max_rows, RecordBatch& out) = 0;
   // The same into a new vector, for callers that read a batch now and then (tests, tools).
   Result<std::vector<StoredRecord>, BufferError> next_batch(std::size_t max_rows) {
-    std::vector<StoredRecord> batch;
+    RecordBatch batch;
     if (auto read = next_batch(max_rows, batch); !read.ok()) return read.error();
-    return batch;
+    return batch.take();
   }
 
   // Makes every in-flight row available to next_batch again (after a send failed), in seq

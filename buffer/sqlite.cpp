@@ -152,7 +152,11 @@ Error<BufferError> sqlite_error(const Database& db, int code, std::string_view w
   if (what.find(db.path()) == std::string_view::npos) message = "buffer file " + db.path() + ": ";
   message += what;
   message += ": ";
-  message += db.handle() == nullptr ? sqlite3_errstr(code) : sqlite3_errmsg(db.handle());
+  // The connection's message only when it is about this error: damage the buffer found itself
+  // (a malformed segment) left the connection with "not an error".
+  const bool connection_error =
+      db.handle() != nullptr && (sqlite3_errcode(db.handle()) & 0xff) == (code & 0xff);
+  message += connection_error ? sqlite3_errmsg(db.handle()) : sqlite3_errstr(code);
   // SQLite's words ("unable to open database file") rarely say why; the OS error does.
   const int primary = code & 0xff;
   const bool from_os = primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR ||

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <system_error>
 
 #include "buffer/alert_query.hpp"
@@ -396,43 +397,27 @@ Status<BufferError> SqliteBuffer::sync() {
 
 Status<BufferError> SqliteBuffer::mark_delivered(std::span<const std::int64_t> seqs) {
   if (seqs.empty()) return {};
-  // Sorted, the seqs are found in one walk along in_flight_ (ascending): reports come nearly in
-  // order, so the next row is usually a few steps on, where a binary search in the deque for
-  // each seq cost ~360 instructions per row (callgrind, bench_kafka).
-  std::vector<std::int64_t> sorted(seqs.begin(), seqs.end());
-  std::sort(sorted.begin(), sorted.end());
-  std::vector<InFlight> known;
-  known.reserve(sorted.size());
-  std::vector<std::int64_t> unknown;
-  {
-    std::lock_guard lock(reader_mutex_);
-    constexpr int kSteps = 8;  // beyond this many rows, a binary search of the rest
-    auto by_seq = [](const InFlight& row, std::int64_t s) { return row.seq < s; };
-    auto found = in_flight_.begin();
-    for (const std::int64_t seq : sorted) {
-      int steps = 0;
-      while (found != in_flight_.end() && found->seq < seq && steps < kSteps) {
-        ++found;
-        ++steps;
-      }
-      if (found != in_flight_.end() && found->seq < seq) {
-        found = std::lower_bound(found, in_flight_.end(), seq, by_seq);
-      }
-      if (found != in_flight_.end() && found->seq == seq && !found->delivered) {
-        found->delivered = true;
-        known.push_back(*found);
-      } else {
-        unknown.push_back(seq);
-      }
-    }
-    while (!in_flight_.empty() && in_flight_.front().delivered) in_flight_.pop_front();
-  }
+  // Both locks at once (the order next_batch() takes them), so a row found in flight goes
+  // straight into the writer's queue: no sorted copy of the seqs and no list of found rows per
+  // call. Those cost ~500 instructions per row and, at 10,000 rows a call, allocations large
+  // enough for glibc to mmap (callgrind, bench_kafka).
+  std::lock_guard reader_lock(reader_mutex_);
   std::lock_guard lock(mutex_);
   if (closing_) return closed_error();
   if (failed_closed_) return *failed_closed_;
   if (!has_work()) first_queued_at_ = std::chrono::steady_clock::now();
-  delivered_.insert(delivered_.end(), known.begin(), known.end());
-  delivered_unknown_.insert(delivered_unknown_.end(), unknown.begin(), unknown.end());
+  if (delivered_.capacity() < delivered_.size() + seqs.size()) {
+    delivered_.reserve(std::max(2 * delivered_.capacity(), delivered_.size() + seqs.size()));
+  }
+  for (const std::int64_t seq : seqs) {
+    if (InFlight* row = in_flight_.find(seq); row != nullptr && !row->delivered) {
+      row->delivered = true;
+      delivered_.push_back(*row);
+    } else {
+      delivered_unknown_.push_back(seq);
+    }
+  }
+  in_flight_.drop_reported_front();
   queued_rows_ += seqs.size();
   work_queued_.notify_one();
   return {};
@@ -441,11 +426,8 @@ Status<BufferError> SqliteBuffer::mark_delivered(std::span<const std::int64_t> s
 Status<BufferError> SqliteBuffer::dead_letter(std::int64_t seq, const std::string& error) {
   {
     std::lock_guard lock(reader_mutex_);
-    const auto found =
-        std::lower_bound(in_flight_.begin(), in_flight_.end(), seq,
-                         [](const InFlight& row, std::int64_t s) { return row.seq < s; });
-    if (found != in_flight_.end() && found->seq == seq) found->delivered = true;
-    while (!in_flight_.empty() && in_flight_.front().delivered) in_flight_.pop_front();
+    if (InFlight* row = in_flight_.find(seq); row != nullptr) row->delivered = true;
+    in_flight_.drop_reported_front();
   }
   std::lock_guard lock(mutex_);
   if (closing_) return closed_error();
@@ -457,15 +439,8 @@ Status<BufferError> SqliteBuffer::dead_letter(std::int64_t seq, const std::strin
   return {};
 }
 
-Status<BufferError> SqliteBuffer::next_batch(std::size_t max_rows, std::vector<StoredRecord>& out) {
-  // The rows are written over the ones of the last batch: assign() keeps a string's capacity,
-  // where clear() and push_back() cost two or three allocations per row (topic and value).
-  std::size_t filled = 0;
-  struct TrimToFilled {
-    std::vector<StoredRecord>& out;
-    const std::size_t& filled;
-    ~TrimToFilled() { out.resize(filled); }
-  } trim_to_filled{out, filled};
+Status<BufferError> SqliteBuffer::next_batch(std::size_t max_rows, RecordBatch& out) {
+  out.clear();
   std::lock_guard lock(reader_mutex_);
   {
     std::lock_guard queue_lock(mutex_);
@@ -491,9 +466,12 @@ Status<BufferError> SqliteBuffer::next_batch(std::size_t max_rows, std::vector<S
                        [seq](const SeqRange& r) { return seq >= r.first && seq <= r.last; });
   };
   int code = SQLITE_DONE;
-  while (filled < max_rows && (code = select.step()) == SQLITE_ROW) {
+  while (out.size() < max_rows && (code = select.step()) == SQLITE_ROW) {
     const std::int64_t first = select.column_int(0);
     const std::int64_t count = select.column_int(1);
+    if (count <= 0 || count > std::numeric_limits<std::int32_t>::max()) {
+      return damaged(first, "starts a segment of an impossible record count");
+    }
     resume_from_ = first + count;
     const std::string_view mask = select.column_blob(2);
     SegmentReader reader(select.column_blob(3));
@@ -501,7 +479,7 @@ Status<BufferError> SqliteBuffer::next_batch(std::size_t max_rows, std::vector<S
     std::int64_t index = 0;
     for (; index < count; ++index) {
       const std::int64_t seq = first + index;
-      if (filled == max_rows) {
+      if (out.size() == max_rows) {
         resume_from_ = first;  // the rest of this segment comes next time
         break;
       }
@@ -515,8 +493,7 @@ Status<BufferError> SqliteBuffer::next_batch(std::size_t max_rows, std::vector<S
       if (topic_id >= names_by_id_.size() || device_id >= names_by_id_.size()) {
         return damaged(seq, "names");
       }
-      if (filled == out.size()) out.emplace_back();
-      StoredRecord& row = out[filled++];
+      StoredRecord& row = out.add();
       row.seq = seq;
       Record& record = row.record;
       record.topic.assign(names_by_id_[topic_id]);
@@ -524,10 +501,10 @@ Status<BufferError> SqliteBuffer::next_batch(std::size_t max_rows, std::vector<S
       record.ts_ns = stored.ts_ns;
       record.value.assign(stored.value);
       cursor_ = seq;
-      in_flight_.push_back(InFlight{
+      in_flight_.add(InFlight{
           seq, stored.topic_id, stored.device_id,
           static_cast<std::int64_t>(record.topic.size() + record.key.size() + stored.value.size()),
-          first, count});
+          first, static_cast<std::int32_t>(count)});
     }
     if (index == count && reader.next(stored)) return damaged(first + count, "beyond its segment");
     if (reader.failed()) return damaged(first + index, "is malformed");
@@ -667,6 +644,9 @@ void SqliteBuffer::run_group(std::unique_lock<std::mutex>& lock) {
   Group group;
   group.waiters.swap(waiters_);
   group.delivered.swap(delivered_);
+  // The queue gets the storage of the group before, so marking rows delivered allocates
+  // nothing once the drain runs (commit_group() gives it back).
+  delivered_.swap(spare_delivered_);
   group.delivered_unknown.swap(delivered_unknown_);
   group.dead_letters.swap(dead_letters_);
   queued_rows_ = 0;
@@ -813,8 +793,7 @@ void SqliteBuffer::commit_group(Group& group) {
     // the reserve gave back, and the WAL is cut back between them.
     std::vector<InFlight> rows;
     rows.swap(group.delivered);
-    std::sort(rows.begin(), rows.end(),
-              [](const InFlight& a, const InFlight& b) { return a.seq < b.seq; });
+    sort_by_seq(rows);
     std::size_t done = 0;
     bool first = true;
     while (first || done < rows.size()) {
@@ -859,6 +838,8 @@ void SqliteBuffer::commit_group(Group& group) {
       first = false;
     }
     if (!delete_failure && disk_full_) free_space_after_deletes();
+    rows.clear();
+    if (rows.capacity() > spare_delivered_.capacity()) spare_delivered_.swap(rows);
   }
   const bool has_appends = std::any_of(group.waiters.begin(), group.waiters.end(), [](Waiter* w) {
     return !w->records.empty() || w->dropped > 0;
@@ -1567,9 +1548,15 @@ void SqliteBuffer::release_memory() {
   // whose copies of the sent rows are gone) held by the allocator: idle, the gateway returns
   // them, so RSS after a long outage falls back to its steady size.
   sqlite3_db_release_memory(writer_db_->handle());
+  spare_delivered_ = {};
+  {
+    std::lock_guard lock(mutex_);
+    if (delivered_.empty()) delivered_ = {};
+  }
   {
     std::lock_guard lock(reader_mutex_);
     if (reader_db_ != nullptr) sqlite3_db_release_memory(reader_db_->handle());
+    if (in_flight_.empty()) in_flight_ = InFlightRows{};
   }
   malloc_trim(0);
 }

@@ -23,7 +23,6 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -37,6 +36,7 @@
 
 #include "buffer/buffer.hpp"
 #include "buffer/device_counts.hpp"
+#include "buffer/in_flight_rows.hpp"
 #include "buffer/segment.hpp"
 #include "buffer/sqlite.hpp"
 #include "core/log.hpp"
@@ -68,7 +68,7 @@ class SqliteBuffer final : public Buffer {
   Result<SeqRange, BufferError> append_alert(const AlertRow& alert, const Record& record) override;
   Result<std::vector<AlertRow>, BufferError> firing_alerts() override;
   using Buffer::next_batch;
-  Status<BufferError> next_batch(std::size_t max_rows, std::vector<StoredRecord>& out) override;
+  Status<BufferError> next_batch(std::size_t max_rows, RecordBatch& out) override;
   void rewind() override;
   Status<BufferError> mark_delivered(std::span<const std::int64_t> seqs) override;
   Status<BufferError> dead_letter(std::int64_t seq, const std::string& error) override;
@@ -99,17 +99,7 @@ class SqliteBuffer final : public Buffer {
     std::size_t stored = 0;
     SeqRange range;
   };
-  // A row handed out by next_batch, with what the writer needs to update the aggregates when
-  // it is delivered, without reading the row back.
-  struct InFlight {
-    std::int64_t seq;
-    std::int64_t topic_id;
-    std::int64_t device_id;
-    std::int64_t bytes;
-    std::int64_t segment_first;  // the segment that holds it (segment.hpp)
-    std::int64_t segment_count;
-    bool delivered = false;
-  };
+  using InFlight = InFlightRow;
   // A record of a segment that is done (delivered, dead-lettered): its index in the segment and
   // what it weighed in pending_bytes.
   struct DoneMark {
@@ -243,6 +233,7 @@ class SqliteBuffer final : public Buffer {
   Counts committed_;            // pending rows/bytes as of the last commit
   DeviceCounts device_counts_;  // per-device changes not yet in group_stats; stats() reads too
   std::unordered_map<std::string, std::int64_t> topic_ids_, device_ids_;
+  std::vector<InFlight> spare_delivered_;  // empty; its capacity goes to delivered_ (run_group)
   std::vector<std::pair<std::int64_t, std::string>> names_added_;  // in the open transaction
   // Also read by the writer thread without the turn, to decide whether maintenance is due.
   std::atomic<bool> dirty_since_maintenance_{false};
@@ -268,7 +259,7 @@ class SqliteBuffer final : public Buffer {
   std::int64_t cursor_ = 0;
   // Where next_batch() reads on: the segment it stopped in, or the first one after cursor_.
   std::int64_t resume_from_ = 0;
-  std::deque<InFlight> in_flight_;  // ascending seq; cleared by rewind()
+  InFlightRows in_flight_;  // cleared by rewind()
   std::vector<SeqRange> uncommitted_drops_;
 };
 

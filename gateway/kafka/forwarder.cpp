@@ -18,6 +18,9 @@ constexpr auto kIdleWait = std::chrono::milliseconds(250);
 // With no room left in flight, how long the forwarder sends at once and serves reports before
 // it tries to refill: short, as room appears with the first reports.
 constexpr int kFullWaitMs = 1;
+// Slots of the read batch kept while the buffer is empty: enough for the reads of light load
+// (tens of rows), far fewer than a backlog's reads of batch_rows leave behind.
+constexpr std::size_t kIdleSlots = 256;
 
 enum class Outcome { kDelivered, kPurged, kPermanent, kFatal, kRetry };
 
@@ -190,6 +193,7 @@ void Forwarder::run() {
       // Nothing to send and no report to wait for: sleep until new records are committed rather
       // than poll, serving what librdkafka queued (errors, broker state) once per wake-up.
       serve_reports(0);
+      held_.free_slots_beyond(kIdleSlots);
       buffer_.wait_for_records(records_seen, kIdleWait);
       // Under light load records come one small commit at a time; gathering for idle_poll
       // (serving reports meanwhile) reads them in one batch, not one buffer read per commit.
@@ -233,7 +237,7 @@ Forwarder::Fill Forwarder::fill() {
     if (now < next_read_at_) return Fill::kPaced;
     const std::size_t room =
         std::min<std::uint64_t>(options_.batch_rows, options_.max_in_flight - in_flight_);
-    // held_ keeps its capacity from batch to batch: no large allocation per batch.
+    // held_ keeps its slots from batch to batch: no allocation per row.
     held_next_ = 0;
     if (auto read = buffer_.next_batch(room, held_); !read.ok()) {
       row_log_.log("cannot read from the buffer: " + read.error().message);

@@ -182,7 +182,7 @@ class Forwarder {
   // Forwarder thread only.
   std::unique_ptr<Producer> producer_;
   std::vector<std::unique_ptr<TopicState>> topics_;
-  std::vector<buffer::StoredRecord> held_;  // taken from the buffer, not yet accepted by librdkafka
+  buffer::RecordBatch held_;  // taken from the buffer, not yet accepted by librdkafka
   std::size_t held_next_ = 0;
   std::uint64_t in_flight_ = 0;  // rows taken from the buffer and not yet reported
   // The buffer's records_generation() when a read found no row: until the generation moves

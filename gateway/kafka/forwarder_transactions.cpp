@@ -91,7 +91,7 @@ void Forwarder::skip_committed_rows() {
     ++committed;
   }
   skipped_rows_ += committed;
-  held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(committed));
+  held_.drop_front(committed);
   if (!held_.empty()) {
     log_info(kComponent, std::to_string(skipped_rows_) + " rows up to seq " +
                              std::to_string(committed_progress_) +
@@ -219,8 +219,11 @@ void Forwarder::abort_transaction(std::chrono::steady_clock::time_point deadline
       fatal_ = true;
       return;
     }
-    fprintf(stderr, "DEBUG abort: %s retriable %d\n", text.c_str(), retriable);
-    if (!retriable) row_log_.log("transaction abort failed: " + text + "; retrying");
+    if (retriable) {
+      log_debug(kComponent, "transaction abort failed: " + text + "; retrying");
+    } else {
+      row_log_.log("transaction abort failed: " + text + "; retrying");
+    }
   }
   // abort_transaction purged every row of the transaction; serve their reports.
   const auto bound = std::chrono::steady_clock::now() + std::chrono::seconds(10);

@@ -118,7 +118,7 @@ Result<std::vector<buffer::AlertRow>, buffer::BufferError> WatchedBuffer::firing
 }
 
 Status<buffer::BufferError> WatchedBuffer::next_batch(std::size_t max_rows,
-                                                      std::vector<buffer::StoredRecord>& out) {
+                                                      buffer::RecordBatch& out) {
   return inner_.next_batch(max_rows, out);
 }
 

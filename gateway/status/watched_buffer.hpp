@@ -63,8 +63,7 @@ class WatchedBuffer final : public buffer::Buffer {
                                                              const buffer::Record& record) override;
   Result<std::vector<buffer::AlertRow>, buffer::BufferError> firing_alerts() override;
   using buffer::Buffer::next_batch;
-  Status<buffer::BufferError> next_batch(std::size_t max_rows,
-                                         std::vector<buffer::StoredRecord>& out) override;
+  Status<buffer::BufferError> next_batch(std::size_t max_rows, buffer::RecordBatch& out) override;
   void rewind() override;
   Status<buffer::BufferError> mark_delivered(std::span<const std::int64_t> seqs) override;
   Status<buffer::BufferError> dead_letter(std::int64_t seq, const std::string& error) override;

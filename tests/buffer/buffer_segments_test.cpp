@@ -78,6 +78,31 @@ TEST_CASE("a segment holds at most kSegmentRecords records and kSegmentBytes of 
   CHECK_FALSE(writer.has_room_for(200));
 }
 
+TEST_CASE("a segment with an impossible record count is reported as damage and not read") {
+  for (const char* count : {"0", "-3", "1099511627776"}) {
+    TempDir dir;
+    const auto path = dir / "buffer.db";
+    {
+      auto buffer = open_buffer(options_in(dir));
+      REQUIRE(buffer->append(make_records("d", 0, 3)).ok());
+    }
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    const std::string sql = std::string("UPDATE segments SET count = ") + count;
+    REQUIRE(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    auto options = options_in(dir);
+    options.quick_check_budget = std::chrono::milliseconds(0);
+    auto buffer = open_buffer(options);
+    const auto batch = buffer->next_batch(10);
+    INFO("count " << count);
+    REQUIRE_FALSE(batch.ok());
+    CHECK(batch.error().code == buffer::BufferError::kCorrupt);
+    CHECK_THAT(batch.error().message, Catch::Contains("impossible record count"));
+    CHECK_THAT(batch.error().message, Catch::EndsWith(": database disk image is malformed"));
+  }
+}
+
 TEST_CASE("rows delivered out of a segment stay delivered after reopening, and the rest is sent") {
   TempDir dir;
   const auto options = options_in(dir);

@@ -122,8 +122,7 @@ class ReadCountingBuffer final : public buffer::Buffer {
     return inner_.firing_alerts();
   }
   using buffer::Buffer::next_batch;
-  Status<buffer::BufferError> next_batch(std::size_t max_rows,
-                                         std::vector<buffer::StoredRecord>& out) override {
+  Status<buffer::BufferError> next_batch(std::size_t max_rows, buffer::RecordBatch& out) override {
     ++reads_;
     return inner_.next_batch(max_rows, out);
   }
