@@ -16,6 +16,12 @@
 // The same at stop. With ack: on_receive the callback returns once the readings are queued with
 // ReadingSink::submit, before the group commit: a crash may lose what arrived within
 // buffer.commit_interval. QoS 0 messages have nothing to acknowledge and are queued likewise.
+// With ack: on_receive a stream of messages is not even mapped in the callback: it copies each
+// message into a ReceivedQueue (received_queue.hpp, at most kReceivedQueueBytes) and returns,
+// and the adapter's "mqtt map" thread maps and submits, in arrival order, once a millisecond; a
+// crash may also lose what waits there. Below map_thread_from_rate (5,000 messages/s: light load)
+// a message is mapped in the callback when the map thread has nothing, so light load costs no
+// wake-up per message.
 // A blocked callback stops reading from the socket, which pushes back on the broker. Paho C runs
 // one receive thread for all its clients in a process, so a blocked callback also holds back
 // every other MQTT adapter.
@@ -26,7 +32,8 @@
 // construction), a payload containing its text aborts the process inside the callback, as a
 // parser crash would.
 //
-// Threads: Paho's own threads run the message and connection-lost callbacks; one adapter thread
+// Threads: Paho's own threads run the message and connection-lost callbacks; with ack:
+// on_receive the "mqtt map" thread maps the received messages; one adapter thread
 // ("mqtt connect") connects, subscribes to every filter after each (re)connect, and after a
 // failure or a lost connection retries with a backoff doubling from reconnect_min to
 // reconnect_max.
@@ -48,6 +55,7 @@
 #include "adapters/mqtt/mapping.hpp"
 #include "adapters/mqtt/nagle_switch.hpp"
 #include "adapters/mqtt/poison_guard.hpp"
+#include "adapters/mqtt/received_queue.hpp"
 #include "adapters/mqtt/settings.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
@@ -89,8 +97,9 @@ class MqttAdapter final : public adapters::Adapter,
   // background. `sink` must outlive the adapter.
   Status<adapters::StartError> start(adapters::ReadingSink& sink) override;
 
-  // Disconnects and joins the connect thread within `deadline`. A message callback blocked in
-  // ReadingSink::submit returns only when the sink lets it.
+  // Disconnects and joins the connect thread within `deadline`, then maps and submits what the
+  // ReceivedQueue still holds (acknowledged already) and joins the map thread. A message
+  // callback or the map thread blocked in ReadingSink::submit returns only when the sink lets it.
   void stop(std::chrono::milliseconds deadline) override;
 
   // up while connected and subscribed; detail names the url, or the last connect error.
@@ -115,9 +124,18 @@ class MqttAdapter final : public adapters::Adapter,
   Status<PublishError> publish(const std::string& topic, std::string_view payload, int qos = 1);
 
  private:
+  // Paho's callback: handles the message, or with ack: on_receive queues it for map_loop().
   void on_message(const ::mqtt::message& message);
-  // Maps and hands over one message; on_message brackets it with the PoisonGuard.
-  void process(const std::string& topic, std::string_view payload, int qos);
+  // Brackets process() with the PoisonGuard.
+  void handle(const std::string& topic, std::string_view payload, int qos,
+              std::int64_t received_ns);
+  // Maps and hands over one message; `received_ns` is the readings' default timestamp.
+  void process(const std::string& topic, std::string_view payload, int qos,
+               std::int64_t received_ns);
+  // The "mqtt map" thread: handles what the ReceivedQueue holds until it is closed and empty.
+  void map_loop();
+  // Closes the ReceivedQueue and joins the map thread once it handled what was left.
+  void stop_mapping();
   // Dead-letters a poison message and counts it.
   void quarantine(const std::string& topic, std::string_view payload, std::uint32_t attempts);
   // ack: after_commit: returns once `readings` are committed, or drops the connection first so
@@ -167,6 +185,14 @@ class MqttAdapter final : public adapters::Adapter,
   BrokerConnection broker_connection_;  // claimed in Paho's connected callback
   NagleSwitch nagle_{broker_connection_};
   std::unique_ptr<PublishListener> publish_listener_;
+
+  // ack: on_receive: messages between Paho's callback and the map thread (started by start()).
+  std::unique_ptr<ReceivedQueue> received_;
+  std::thread map_thread_;
+  // The arrival rate: Paho's receive thread only (it runs the callbacks one at a time).
+  std::chrono::steady_clock::time_point rate_window_start_{};
+  std::uint32_t rate_window_messages_ = 0;
+  bool streaming_ = false;  // the last full window was at the map thread's rate
 
   // Last, so it is destroyed first: its callbacks use every member above.
   std::unique_ptr<::mqtt::async_client> client_;

@@ -240,9 +240,11 @@ const KeyTable<MqttSettings>& mqtt_keys() {
       config::enum_key("ack", &S::ack, kAckModes,
                        "When a QoS 1/2 message is acknowledged to the broker: after_commit once "
                        "its readings are committed to the buffer (a crash loses nothing the "
-                       "broker was told is safe; one commit per message), on_receive once they "
-                       "are queued for the next group commit (faster; a crash loses what arrived "
-                       "within buffer.commit_interval)."),
+                       "broker was told is safe; one commit per message), on_receive once its "
+                       "readings are queued for the next group commit or, above 5,000 "
+                       "messages/s, once the message is queued for the adapter's map thread "
+                       "(faster; a crash loses what arrived within buffer.commit_interval plus "
+                       "the ~1 ms a message may wait for that thread)."),
       config::make_key<S>(
           "mqtt_version", "choice", "Protocol version: 3.1.1 (also written 4) or 5.",
           [](Reader& reader, const YAML::Node& node, const std::string& path, S& out) {
@@ -343,8 +345,10 @@ std::vector<config::DocTable> settings_docs() {
        "Subscribes to an MQTT broker with a persistent session. Paho sends the QoS 1/2 "
        "acknowledgement when the message callback returns; with `ack: after_commit` (the default) "
        "the callback returns once the message's readings are committed to the buffer, so a crash "
-       "loses nothing the broker was told is safe; with `ack: on_receive` it returns once they are "
-       "queued, and a crash may lose what arrived within `buffer.commit_interval`. When the broker "
+       "loses nothing the broker was told is safe; with `ack: on_receive` it returns once the "
+       "readings (above 5,000 messages/s: the message, for the adapter's map thread) are queued, "
+       "and a crash may lose what arrived within `buffer.commit_interval` and the ~1 ms a message "
+       "may wait for that thread. When the broker "
        "kept the session, the adapter is up as soon as it connects, before the broker confirms "
        "the subscriptions again.",
        config::key_docs(mqtt_keys())},

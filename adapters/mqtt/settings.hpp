@@ -6,6 +6,7 @@
 
 #include <any>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -70,6 +71,9 @@ struct MqttSettings {
   // Not a key: set by create_adapter to <gateway.data_dir>/<adapter name>.inflight, the
   // PoisonGuard's marker; empty: no guard.
   std::filesystem::path inflight_file;
+  // Not a key: the message rate (per second) from which ack: on_receive maps on the adapter's
+  // own thread instead of in Paho's callback (mqtt_adapter.hpp). Tests set 0: always.
+  std::uint32_t map_thread_from_rate = 5000;
 };
 
 // True for an ssl:// url (the only TLS scheme a config accepts); its default port is 8883.

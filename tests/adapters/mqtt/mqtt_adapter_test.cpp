@@ -201,13 +201,29 @@ void leave_session_behind(const mqtt::MqttSettings& settings, const Clock& clock
   adapter.stop(2s);
 }
 
+// The seq readings in the order the sink got them.
+std::vector<int> seq_order(const CollectingSink& sink) {
+  std::vector<int> out;
+  for (const Reading& reading : sink.readings()) {
+    if (reading.metric == "seq") out.push_back(static_cast<int>(std::get<double>(reading.value)));
+  }
+  return out;
+}
+
 TEST_CASE("the adapter hands the mapped readings of QoS 1 messages to the sink") {
   const int version = GENERATE(4, 5);
-  INFO("mqtt_version " << version);
+  // on_receive: mapped in the callback at first, then (500 messages at once) by the map thread;
+  // and every message by the map thread.
+  const int ack = GENERATE(0, 1, 2);
+  INFO("mqtt_version " << version << ", ack (after_commit, on_receive, on_receive mapping on "
+                       << "its thread only) " << ack);
   Mosquitto broker;
   CollectingSink sink;
   SystemClock clock;
-  MqttAdapter adapter("plant", settings_for(broker.url(), "gw-plant", version), clock);
+  mqtt::MqttSettings settings = settings_for(broker.url(), "gw-plant", version);
+  settings.ack = ack == 0 ? mqtt::AckMode::kAfterCommit : mqtt::AckMode::kOnReceive;
+  if (ack == 2) settings.map_thread_from_rate = 0;
+  MqttAdapter adapter("plant", settings, clock);
   REQUIRE(adapter.start(sink).ok());
   REQUIRE(wait_until([&] { return is_up(adapter); }, kTimeout));
   CHECK(adapter.health().detail == "connected to " + broker.url());
@@ -218,6 +234,9 @@ TEST_CASE("the adapter hands the mapped readings of QoS 1 messages to the sink")
   REQUIRE(wait_until([&] { return sink.size() >= 2 * kMessages; }, kTimeout));
   CHECK(sink.size() == 2 * kMessages);
   CHECK(seqs_of(sink) == range_set(0, kMessages));
+  // One publisher at QoS 1: in the order published, also through on_receive's map thread.
+  const std::vector<int> order = seq_order(sink);
+  CHECK(std::is_sorted(order.begin(), order.end()));
 
   const std::vector<Reading> readings = sink.readings();
   auto temp = std::find_if(readings.begin(), readings.end(), [](const Reading& r) {
@@ -415,6 +434,34 @@ TEST_CASE("a sink that blocks holds messages back without losing any") {
   sink.open();
   REQUIRE(wait_until([&] { return seqs_of(sink.inner()).size() == kMessages; }, kTimeout));
   CHECK(seqs_of(sink.inner()) == range_set(0, kMessages));
+}
+
+TEST_CASE(
+    "with ack: on_receive a blocked sink does not hold Paho back, and stop hands on all it took") {
+  Mosquitto broker;
+  GatedSink sink;
+  SystemClock clock;
+  mqtt::MqttSettings settings = settings_for(broker.url(), "gw-gated-on-receive");
+  settings.ack = mqtt::AckMode::kOnReceive;
+  settings.map_thread_from_rate = 0;  // every message through the map thread
+  MqttAdapter adapter("plant", settings, clock);
+  REQUIRE(adapter.start(sink).ok());
+  REQUIRE(wait_until([&] { return is_up(adapter); }, kTimeout));
+  constexpr int kMessages = 50;
+  TestClient publisher(broker.url(), "sensors");
+  publish_telemetry(publisher, 0, kMessages);
+  // The map thread waits in the sink with the first message; the callback keeps taking (and
+  // acknowledging) the others into the received queue.
+  REQUIRE(wait_until([&] { return adapter.counters().messages_received == kMessages; }, kTimeout));
+  CHECK(sink.blocked() == 1);
+  CHECK(sink.inner().size() == 0);
+  std::thread stopping([&] { adapter.stop(5s); });
+  std::this_thread::sleep_for(200ms);  // stop() now waits for the map thread in the sink
+  sink.open();
+  stopping.join();
+  CHECK(seqs_of(sink.inner()) == range_set(0, kMessages));
+  CHECK(adapter.counters().readings_received == 2 * kMessages);
+  CHECK(adapter.counters().rejected.empty());
 }
 
 TEST_CASE("after a broker restart the adapter reconnects and gets what was queued meanwhile") {
