@@ -399,8 +399,8 @@ Status<BufferError> SqliteBuffer::mark_delivered(std::span<const std::int64_t> s
   if (seqs.empty()) return {};
   // Both locks at once (the order next_batch() takes them), so a row found in flight goes
   // straight into the writer's queue: no sorted copy of the seqs and no list of found rows per
-  // call. Those cost ~500 instructions per row and, at 10,000 rows a call, allocations large
-  // enough for glibc to mmap (callgrind, bench_kafka).
+  // call. Those cost ~500 instructions per row and, at 10,000 rows a call, large allocations
+  // that made glibc consolidate its fast bins first (callgrind, bench_kafka).
   std::lock_guard reader_lock(reader_mutex_);
   std::lock_guard lock(mutex_);
   if (closing_) return closed_error();
