@@ -26,8 +26,6 @@ namespace {
 constexpr std::string_view kComponent = "buffer";
 // How long the writer waits without work before it checkpoints the WAL and vacuums.
 constexpr auto kIdleBeforeMaintenance = std::chrono::seconds(1);
-// Longest that delivered rows wait for their deletion to be committed when no append waits.
-constexpr auto kDeliveriesAloneWait = std::chrono::milliseconds(100);
 
 std::int64_t record_bytes(const Record& record) {
   return static_cast<std::int64_t>(record.topic.size() + record.key.size() + record.value.size());
@@ -349,11 +347,7 @@ void SqliteBuffer::commit_and_wait(Waiter& waiter,
   const auto now = std::chrono::steady_clock::now();
   const auto arrived =
       received_at == std::chrono::steady_clock::time_point{} ? now : std::min(received_at, now);
-  if (!has_work()) {
-    first_queued_at_ = arrived;
-  } else {
-    first_queued_at_ = std::min(first_queued_at_, arrived);
-  }
+  first_queued_at_ = waiters_.empty() ? arrived : std::min(first_queued_at_, arrived);
   waiters_.push_back(&waiter);
   queued_rows_ += waiter.records.size();
   if (!waiter.commit_at_once) {
@@ -390,6 +384,7 @@ Result<std::vector<AlertRow>, BufferError> SqliteBuffer::firing_alerts() {
 Status<BufferError> SqliteBuffer::sync() {
   Waiter waiter;
   waiter.commit_at_once = true;
+  waiter.flush_deliveries = true;
   commit_and_wait(waiter);
   if (waiter.failure) return *waiter.failure;
   return {};
@@ -405,7 +400,8 @@ Status<BufferError> SqliteBuffer::mark_delivered(std::span<const std::int64_t> s
   std::lock_guard lock(mutex_);
   if (closing_) return closed_error();
   if (failed_closed_) return *failed_closed_;
-  if (!has_work()) first_queued_at_ = std::chrono::steady_clock::now();
+  const std::size_t queued_before = queued_deliveries();
+  if (queued_before == 0) first_delivery_at_ = std::chrono::steady_clock::now();
   if (delivered_.capacity() < delivered_.size() + seqs.size()) {
     delivered_.reserve(std::max(2 * delivered_.capacity(), delivered_.size() + seqs.size()));
   }
@@ -418,8 +414,7 @@ Status<BufferError> SqliteBuffer::mark_delivered(std::span<const std::int64_t> s
     }
   }
   in_flight_.drop_reported_front();
-  queued_rows_ += seqs.size();
-  work_queued_.notify_one();
+  notify_writer_of_deliveries(queued_before);
   return {};
 }
 
@@ -432,10 +427,10 @@ Status<BufferError> SqliteBuffer::dead_letter(std::int64_t seq, const std::strin
   std::lock_guard lock(mutex_);
   if (closing_) return closed_error();
   if (failed_closed_) return *failed_closed_;
-  if (!has_work()) first_queued_at_ = std::chrono::steady_clock::now();
+  const std::size_t queued_before = queued_deliveries();
+  if (queued_before == 0) first_delivery_at_ = std::chrono::steady_clock::now();
   dead_letters_.push_back(DeadLetterRequest{seq, error, now_ns()});
-  queued_rows_ += 1;
-  work_queued_.notify_one();
+  notify_writer_of_deliveries(queued_before);
   return {};
 }
 
@@ -583,6 +578,28 @@ bool SqliteBuffer::has_work() const {
          !dead_letters_.empty() || reader_corruption_.has_value();
 }
 
+std::size_t SqliteBuffer::queued_deliveries() const {
+  return delivered_.size() + delivered_unknown_.size() + dead_letters_.size();
+}
+
+bool SqliteBuffer::deliveries_due(std::chrono::steady_clock::time_point now) const {
+  const std::size_t queued = queued_deliveries();
+  // disk_full_ is the turn holder's; callers hold the turn or see it free (under mutex_).
+  return queued > 0 &&
+         (closing_ || disk_full_ || reader_corruption_.has_value() ||
+          queued >= options_.commit_max_rows || now >= first_delivery_at_ + options_.delivery_hold);
+}
+
+void SqliteBuffer::notify_writer_of_deliveries(std::size_t queued_before) {
+  // The writer times the hold from first_delivery_at_: it needs waking only when the queue
+  // starts or its size makes the deliveries due, not for every delivery report.
+  const std::size_t queued = queued_deliveries();
+  if (queued_before == 0 ||
+      (queued_before < options_.commit_max_rows && queued >= options_.commit_max_rows)) {
+    work_queued_.notify_one();
+  }
+}
+
 void SqliteBuffer::run_writer() {
   std::unique_lock lock(mutex_);
   for (;;) {
@@ -592,8 +609,17 @@ void SqliteBuffer::run_writer() {
     // stops the beats.
     if (!failed_closed_ && !committing_) writer_heartbeat_.beat();
     if (committing_) {
-      // What the caller leaves queued is the writer's again once it is done.
-      work_queued_.wait_for(lock, Heartbeat::kMaxIdle, [&] { return !committing_; });
+      // What the caller leaves queued is the writer's again once it is done; deliveries it
+      // leaves are due at the end of their hold (a group that starts later takes them).
+      const auto now = std::chrono::steady_clock::now();
+      auto until = now + Heartbeat::kMaxIdle;
+      const auto deliveries_at = first_delivery_at_ + options_.delivery_hold;
+      const bool had_deliveries = queued_deliveries() > 0;
+      if (had_deliveries && deliveries_at > now) until = std::min(until, deliveries_at);
+      // Deliveries queued meanwhile start a hold: the deadline is taken again.
+      work_queued_.wait_until(lock, until, [&] {
+        return !committing_ || (!had_deliveries && queued_deliveries() > 0);
+      });
       continue;
     }
     if (!has_work()) {
@@ -616,23 +642,28 @@ void SqliteBuffer::run_writer() {
       }
       continue;
     }
-    // Gather a group: until enough rows are queued, the oldest has waited commit_interval, or
-    // a caller waits for its commit (append(), sync()). Deliveries alone wait longer: under
-    // light load they join the next group of appends rather than cost a commit of their own
-    // (half the commits at 1,000 readings/s); a delivered row not yet deleted is only sent
-    // again after a crash, as any row in flight.
-    while (queued_rows_ < options_.commit_max_rows && !commit_at_once_ && !closing_) {
+    // Gather a group: until enough rows are queued, the oldest waiter has waited
+    // commit_interval, or a caller waits for its commit (append(), sync()). Deliveries wait
+    // out delivery_hold (deliveries_due), alone or while groups of appends commit without
+    // them: at 1,000 readings/s a delete per commit freed and reused a page each time (7-8
+    // WAL frames of the 10 in a group), a few deletes a second free many at once. A delivered
+    // row not yet deleted is only sent again after a crash or a rewind, as any row in flight.
+    while (queued_rows_ + queued_deliveries() < options_.commit_max_rows && !commit_at_once_ &&
+           !closing_) {
       const bool urgent = !waiters_.empty() || reader_corruption_.has_value();
-      const auto due =
-          first_queued_at_ + (urgent ? options_.commit_interval
-                                     : std::max<std::chrono::nanoseconds>(options_.commit_interval,
-                                                                          kDeliveriesAloneWait));
+      const auto due = urgent ? first_queued_at_ + options_.commit_interval
+                              : first_delivery_at_ + options_.delivery_hold;
       if (std::chrono::steady_clock::now() >= due) break;
       work_queued_.wait_until(lock, due);
       if (committing_ || !has_work()) break;
     }
-    // Meanwhile a caller may have taken the turn, or committed everything already.
+    // Meanwhile a caller may have taken the turn, or committed everything already; held
+    // deliveries alone are no group yet.
     if (committing_ || !has_work()) continue;
+    if (waiters_.empty() && !reader_corruption_ &&
+        !deliveries_due(std::chrono::steady_clock::now())) {
+      continue;
+    }
     run_group(lock);
   }
   lock.unlock();
@@ -641,14 +672,19 @@ void SqliteBuffer::run_writer() {
 
 void SqliteBuffer::run_group(std::unique_lock<std::mutex>& lock) {
   committing_ = true;
+  const bool take_deliveries =
+      deliveries_due(std::chrono::steady_clock::now()) ||
+      std::any_of(waiters_.begin(), waiters_.end(), [](Waiter* w) { return w->flush_deliveries; });
   Group group;
   group.waiters.swap(waiters_);
-  group.delivered.swap(delivered_);
-  // The queue gets the storage of the group before, so marking rows delivered allocates
-  // nothing once the drain runs (commit_group() gives it back).
-  delivered_.swap(spare_delivered_);
-  group.delivered_unknown.swap(delivered_unknown_);
-  group.dead_letters.swap(dead_letters_);
+  if (take_deliveries) {
+    group.delivered.swap(delivered_);
+    // The queue gets the storage of the group before, so marking rows delivered allocates
+    // nothing once the drain runs (commit_group() gives it back).
+    delivered_.swap(spare_delivered_);
+    group.delivered_unknown.swap(delivered_unknown_);
+    group.dead_letters.swap(dead_letters_);
+  }
   queued_rows_ = 0;
   commit_at_once_ = false;
   std::optional<std::string> corruption;
@@ -679,12 +715,10 @@ void SqliteBuffer::run_group(std::unique_lock<std::mutex>& lock) {
   // let go (the rows stay pending and are sent again after a restart).
   if (!closing_ && (!group.delivered.empty() || !group.delivered_unknown.empty() ||
                     !group.dead_letters.empty())) {
-    if (!has_work()) first_queued_at_ = std::chrono::steady_clock::now();
+    if (queued_deliveries() == 0) first_delivery_at_ = std::chrono::steady_clock::now();
     delivered_.insert(delivered_.end(), group.delivered.begin(), group.delivered.end());
     delivered_unknown_.insert(delivered_unknown_.end(), group.delivered_unknown.begin(),
                               group.delivered_unknown.end());
-    queued_rows_ +=
-        group.delivered.size() + group.delivered_unknown.size() + group.dead_letters.size();
     for (auto& request : group.dead_letters) dead_letters_.push_back(std::move(request));
   }
   release_turn();
@@ -694,8 +728,12 @@ void SqliteBuffer::release_turn() {
   committing_ = false;
   last_group_at_ = std::chrono::steady_clock::now();
   group_done_.notify_all();
-  // Only wake the writer for what is left: a caller that committed alone costs it nothing.
-  if (has_work() || closing_) work_queued_.notify_one();
+  // Only wake the writer for what is left: a caller that committed alone costs it nothing,
+  // nor do deliveries still in their hold (the writer wakes at its end by itself).
+  if (closing_ || !waiters_.empty() || reader_corruption_.has_value() ||
+      deliveries_due(last_group_at_)) {
+    work_queued_.notify_one();
+  }
 }
 
 template <class Apply>

@@ -91,8 +91,9 @@ class SqliteBuffer final : public Buffer {
     const std::string* dead_letter_error = nullptr;  // store_dead_letter(): why
     AtCap at_cap = AtCap::kStoreAll;                 // append_some(): how the reject cap applies
     bool prefix_allowed = false;                     // append_some(): may store a prefix
-    bool commit_at_once = false;  // append(), sync(): a source waits; no commit_interval
-    std::uint64_t dropped = 0;    // record_dropped()
+    bool commit_at_once = false;    // append(), sync(): a source waits; no commit_interval
+    bool flush_deliveries = false;  // sync(): the queued deliveries join this group too
+    std::uint64_t dropped = 0;      // record_dropped()
     DropReason drop_reason = DropReason::kCap;
     bool done = false;
     std::optional<Error<BufferError>> failure;
@@ -132,8 +133,17 @@ class SqliteBuffer final : public Buffer {
 
   void run_writer();
   bool has_work() const;
-  // Takes the commit turn and everything queued, commits it with `lock` released, tells the
-  // waiters and gives the turn back. Called with `lock` held and the turn free.
+  // Under mutex_: rows of the queued deliveries (delivered, unknown, dead letters), and whether
+  // the next group takes them (they waited delivery_hold, are commit_max_rows, or the buffer
+  // closes or quarantines).
+  std::size_t queued_deliveries() const;
+  bool deliveries_due(std::chrono::steady_clock::time_point now) const;
+  // Under mutex_, after queueing a delivery: wakes the writer when the queue starts (it times
+  // the hold) or reaches commit_max_rows.
+  void notify_writer_of_deliveries(std::size_t queued_before);
+  // Takes the commit turn, the queued waiters and the deliveries when due (or a sync() waits),
+  // commits them with `lock` released, tells the waiters and gives the turn back. Called with
+  // `lock` held and the turn free.
   void run_group(std::unique_lock<std::mutex>& lock);
   // Gives the commit turn back and wakes whoever waits for it; under mutex_.
   void release_turn();
@@ -209,7 +219,7 @@ class SqliteBuffer final : public Buffer {
   std::vector<InFlight> delivered_;
   std::vector<std::int64_t> delivered_unknown_;
   std::vector<DeadLetterRequest> dead_letters_;
-  std::size_t queued_rows_ = 0;
+  std::size_t queued_rows_ = 0;  // of the queued waiters
   // A queued waiter asked for its group now (append(), sync()): the writer does not wait out
   // commit_interval; whatever else is queued joins the same group.
   bool commit_at_once_ = false;
@@ -219,7 +229,8 @@ class SqliteBuffer final : public Buffer {
   std::uint64_t records_generation_ = 0;                   // groups that committed records
   std::condition_variable records_committed_;
   std::optional<std::string> reader_corruption_;  // what the reader saw; the writer quarantines
-  std::chrono::steady_clock::time_point first_queued_at_{};
+  std::chrono::steady_clock::time_point first_queued_at_{};    // the oldest queued waiter
+  std::chrono::steady_clock::time_point first_delivery_at_{};  // the oldest queued delivery
   bool closing_ = false;
   bool closed_ = false;
   // Set once by the holder of the commit turn (fail_closed); holders may read it unlocked.

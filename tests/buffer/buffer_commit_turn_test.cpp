@@ -72,9 +72,11 @@ TEST_CASE("records queued by append_some join the group of a caller that commits
   CHECK(stored_ok);
 }
 
-TEST_CASE("deliveries alone wait 100 ms for appends to join them, and an append takes them along") {
+TEST_CASE("delivered rows alone are deleted once delivery_hold has passed") {
   TempDir dir;
-  auto buffer = open_buffer(options_in(dir));  // commit_interval 2 ms
+  auto options = options_in(dir);  // commit_interval 2 ms
+  options.delivery_hold = std::chrono::milliseconds(100);
+  auto buffer = open_buffer(options);
   REQUIRE(buffer->append(make_records("dev-1", 0, 4)).ok());
   const auto batch = buffer->next_batch(4);
   REQUIRE(batch.ok());
@@ -83,14 +85,63 @@ TEST_CASE("deliveries alone wait 100 ms for appends to join them, and an append 
   const auto delivered_at = std::chrono::steady_clock::now();
   REQUIRE(buffer->mark_delivered(first).ok());
   REQUIRE(wait_until([&] { return buffer->stats()->pending == 3; }));
-  // Committed after the deliveries' own wait, not within commit_interval; a slow machine only
-  // makes it later.
+  // Deleted after the hold, not within commit_interval; a slow machine only makes it later.
   CHECK(std::chrono::steady_clock::now() - delivered_at >= std::chrono::milliseconds(95));
-  // A delivery queued before an append is committed with it.
-  const std::int64_t second[] = {(*batch)[1].seq};
-  REQUIRE(buffer->mark_delivered(second).ok());
+}
+
+TEST_CASE("appends commit without the deliveries still in their hold, and sync() takes them") {
+  TempDir dir;
+  auto options = options_in(dir);
+  options.delivery_hold = std::chrono::seconds(30);
+  auto buffer = open_buffer(options);
+  REQUIRE(buffer->append(make_records("dev-1", 0, 4)).ok());
+  const auto batch = buffer->next_batch(4);
+  REQUIRE(batch.ok());
+  REQUIRE(batch->size() == 4);
+  const std::int64_t first[] = {(*batch)[0].seq};
+  REQUIRE(buffer->mark_delivered(first).ok());
+  // This group of appends leaves the delivery queued: the delivered row is still pending.
   REQUIRE(buffer->append(make_records("dev-1", 4, 1)).ok());
-  CHECK(buffer->stats()->pending == 3);
+  CHECK(buffer->stats()->pending == 5);
+  // sync() promises everything queued before it, deliveries included.
+  REQUIRE(buffer->sync().ok());
+  CHECK(buffer->stats()->pending == 4);
+}
+
+TEST_CASE("commit_max_rows delivered rows are deleted without waiting out the hold") {
+  TempDir dir;
+  auto options = options_in(dir);
+  options.delivery_hold = std::chrono::seconds(30);
+  options.commit_max_rows = 4;
+  auto buffer = open_buffer(options);
+  REQUIRE(buffer->append(make_records("dev-1", 0, 6)).ok());
+  const auto batch = buffer->next_batch(6);
+  REQUIRE(batch.ok());
+  REQUIRE(batch->size() == 6);
+  const std::int64_t three[] = {(*batch)[0].seq, (*batch)[1].seq, (*batch)[2].seq};
+  REQUIRE(buffer->mark_delivered(three).ok());
+  const std::int64_t fourth[] = {(*batch)[3].seq};
+  REQUIRE(buffer->mark_delivered(fourth).ok());
+  // Far sooner than the 30 s hold: the fourth row made the deliveries due.
+  CHECK(wait_until([&] { return buffer->stats()->pending == 2; }));
+}
+
+TEST_CASE("deliveries in their hold are committed when the buffer closes") {
+  TempDir dir;
+  auto options = options_in(dir);
+  options.delivery_hold = std::chrono::seconds(30);
+  {
+    auto buffer = open_buffer(options);
+    REQUIRE(buffer->append(make_records("dev-1", 0, 3)).ok());
+    const auto batch = buffer->next_batch(3);
+    REQUIRE(batch.ok());
+    REQUIRE(batch->size() == 3);
+    const std::int64_t first[] = {(*batch)[0].seq};
+    REQUIRE(buffer->mark_delivered(first).ok());
+    buffer->close();
+  }
+  auto reopened = open_buffer(options);
+  CHECK(reopened->stats()->pending == 2);
 }
 
 TEST_CASE("appends, interval appends and deliveries on several threads lose and repeat nothing") {
