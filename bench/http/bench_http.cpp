@@ -28,6 +28,7 @@
 #include "adapters/http/reading_body.hpp"
 #include "bench/support/ingest_phase.hpp"
 #include "buffer/buffer.hpp"
+#include "core/allocator_tuning.hpp"
 #include "core/clock.hpp"
 #include "tests/support/ports.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -118,6 +119,7 @@ bool bare_server(const std::vector<std::string>& bodies, PhaseFigures& figures) 
 // `commit` the adapter hands its readings to a CountingSink instead.
 bool gateway(const std::filesystem::path& dir, const std::vector<std::string>& bodies,
              std::uint64_t readings, bool commit, PhaseFigures& figures) {
+  sensorgate::tune_allocator_for_gateway();  // as `sensorgate run` does, before any thread
   std::optional<sensorgate::buffer::Options> options;
   if (commit) {
     options.emplace();  // the gateway's defaults

@@ -29,6 +29,7 @@
 
 #include "bench/support/child_phase.hpp"
 #include "buffer/buffer.hpp"
+#include "core/allocator_tuning.hpp"
 #include "core/reading.hpp"
 #include "core/reading_json.hpp"
 #include "gateway/kafka/forwarder.hpp"
@@ -72,6 +73,7 @@ sensorgate::kafka::ProducerSettings producer_settings(const std::string& bootstr
 }
 
 bool fill(const std::filesystem::path& path, std::size_t rows, int devices) {
+  sensorgate::tune_allocator_for_gateway();  // as `sensorgate run` does, before any thread
   sensorgate::buffer::Options options;
   options.path = path;
   options.max_bytes = sensorgate::Bytes{8ull << 30};
@@ -138,6 +140,7 @@ bool plain_producer(const std::string& bootstrap, std::size_t rows, int devices,
 bool forwarder_drain(const std::filesystem::path& path, const std::string& bootstrap,
                      std::size_t rows, sensorgate::kafka::Delivery delivery,
                      const std::string& progress_topic, PhaseFigures& out) {
+  sensorgate::tune_allocator_for_gateway();  // as `sensorgate run` does, before any thread
   sensorgate::buffer::Options options;
   options.path = path;
   options.max_bytes = sensorgate::Bytes{8ull << 30};

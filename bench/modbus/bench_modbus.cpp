@@ -24,6 +24,7 @@
 #include "adapters/modbus/modbus_adapter.hpp"
 #include "bench/support/child_phase.hpp"
 #include "buffer/buffer.hpp"
+#include "core/allocator_tuning.hpp"
 #include "core/clock.hpp"
 #include "gateway/daemon/ingest.hpp"
 #include "tests/adapters/modbus/modbus_device.hpp"
@@ -122,6 +123,7 @@ sensorgate::modbus::ModbusSettings adapter_settings(const Run& run) {
 
 // The adapter into a counting sink, or (`commit`) into the ingest pipeline and the buffer.
 bool adapter_phase(const Run& run, bool commit, PhaseFigures& figures) {
+  sensorgate::tune_allocator_for_gateway();  // as `sensorgate run` does, before any thread
   const std::uint64_t readings = run.polls * kRegisters;
   CountingSink counting;
   std::unique_ptr<sensorgate::buffer::Buffer> buffer;

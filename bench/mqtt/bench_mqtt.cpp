@@ -39,6 +39,7 @@
 #include "bench/mqtt/paho_c_client.hpp"
 #include "bench/support/child_phase.hpp"
 #include "buffer/buffer.hpp"
+#include "core/allocator_tuning.hpp"
 #include "core/clock.hpp"
 #include "gateway/daemon/ingest.hpp"
 #include "gateway/kafka/forwarder.hpp"
@@ -222,6 +223,7 @@ class BenchGateway {
 
   // Opens, creates and starts everything; false when a part cannot be made.
   bool start() {
+    sensorgate::tune_allocator_for_gateway();  // as `sensorgate run` does, before any thread
     buffer_ = open_buffer(run_.dir / (session_ + ".db"));
     if (!buffer_) return false;
     ingest_ = std::make_unique<sensorgate::gateway::IngestPipeline>(*buffer_, kTopic);

@@ -31,6 +31,7 @@
 #include "adapters/udp/udp_adapter.hpp"
 #include "bench/support/ingest_phase.hpp"
 #include "buffer/buffer.hpp"
+#include "core/allocator_tuning.hpp"
 #include "core/clock.hpp"
 #include "tests/support/ports.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -146,6 +147,7 @@ bool socket_reader(const std::vector<std::string>& datagrams, std::uint64_t read
 // the adapter hands its readings to a CountingSink instead (no commit).
 bool gateway(const std::filesystem::path& dir, const std::vector<std::string>& datagrams,
              std::uint64_t readings, bool commit, PhaseFigures& figures) {
+  sensorgate::tune_allocator_for_gateway();  // as `sensorgate run` does, before any thread
   std::optional<sensorgate::buffer::Options> options;
   if (commit) {
     options.emplace();  // the gateway's defaults: 10 ms group commits

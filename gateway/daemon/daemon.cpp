@@ -8,6 +8,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "core/allocator_tuning.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "gateway/config_check.hpp"
@@ -61,6 +62,10 @@ int wait_for_signal(int signal_fd, const sigset_t& signals, const StopRequest& s
 }  // namespace
 
 int run_daemon(const std::filesystem::path& config_file) {
+  // Before any thread: large buffers go back to the kernel when freed (core/allocator_tuning).
+  if (!tune_allocator_for_gateway()) {
+    log_debug(kComponent, "the C library refused the fixed mmap threshold; kept its default");
+  }
   // Signals are taken by this thread only (sigtimedwait); every thread started later inherits
   // the mask.
   sigset_t signals;
