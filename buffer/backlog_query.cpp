@@ -68,8 +68,6 @@ Result<BacklogStats, BufferError> query_backlog(Database& db, const std::filesys
     while ((code = totals.step()) == SQLITE_ROW) {
       const std::string_view name = totals.column_text(0);
       const auto value = static_cast<std::uint64_t>(totals.column_int(1));
-      if (name == schema::total::kPending) stats.pending = value;
-      if (name == schema::total::kPendingBytes) stats.pending_bytes = value;
       if (name == schema::total::kDelivered) stats.delivered_total = value;
       if (name == schema::total::kDropped) stats.dropped_total = value;
       if (name == schema::total::kDeadLettered) stats.dead_letter_total = value;
@@ -80,6 +78,13 @@ Result<BacklogStats, BufferError> query_backlog(Database& db, const std::filesys
       }
     }
     if (code != SQLITE_DONE) return sqlite_error(db, code, "reading totals");
+  }
+  {
+    Statement pending(db, schema::sql::kSelectPending);
+    const int code = pending.step();
+    if (code != SQLITE_ROW) return sqlite_error(db, code, "reading the pending totals");
+    stats.pending = static_cast<std::uint64_t>(pending.column_int(0));
+    stats.pending_bytes = static_cast<std::uint64_t>(pending.column_int(1));
   }
   {
     Statement groups(db, schema::sql::kSelectGroups);

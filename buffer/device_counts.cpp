@@ -232,7 +232,7 @@ Status<BufferError> rebuild_device_stats_if_behind(Database& db, const std::stri
     (void)db.exec("ROLLBACK");
     return status;
   }
-  const auto pending = db.query_int("SELECT value FROM totals WHERE name = 'pending'");
+  const auto pending = db.query_int(schema::sql::kSelectPending);
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   log_info(kComponent, "counted the per-device backlog of " + file + " again from its " +

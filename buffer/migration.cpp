@@ -70,4 +70,22 @@ Status<BufferError> migrate_to_version3(Database& db, const std::filesystem::pat
   return {};
 }
 
+Status<BufferError> migrate_to_version4(Database& db, const std::filesystem::path& path) {
+  const auto started = std::chrono::steady_clock::now();
+  if (auto status = db.exec(schema::sql::kMigrateToVersion4); !status.ok()) {
+    (void)db.exec("ROLLBACK");
+    return make_error(status.error().code, "cannot upgrade buffer file " + path.string() +
+                                               " to schema version 4 (it was left as it was): " +
+                                               status.error().message);
+  }
+  const auto pending = db.query_int(schema::sql::kSelectPending);
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  log_info(kComponent, "upgraded buffer file " + path.string() + " to schema version 4: " +
+                           (pending.ok() ? std::to_string(*pending) : std::string("?")) +
+                           " pending records kept, in " + std::to_string(took.count()) +
+                           " ms (pending totals now summed from the per-topic rows)");
+  return {};
+}
+
 }  // namespace sensorgate::buffer

@@ -16,4 +16,8 @@ namespace sensorgate::buffer {
 // was (rolled back) and the error says why.
 Status<BufferError> migrate_to_version3(Database& db, const std::filesystem::path& path);
 
+// Version 3 -> 4, in one transaction: the pending totals rows go (the per-topic rows sum the
+// same; schema.hpp). Logs the upgrade. On failure the file is as it was and the error says why.
+Status<BufferError> migrate_to_version4(Database& db, const std::filesystem::path& path);
+
 }  // namespace sensorgate::buffer

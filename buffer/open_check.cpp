@@ -101,14 +101,20 @@ Result<FileVerdict, BufferError> check_existing_file(const std::filesystem::path
         return prepared.error();
     }
   }
-  const auto pending = db.query_int("SELECT value FROM totals WHERE name = 'pending'");
-  const std::int64_t rows = pending.ok() ? *pending : -1;
+  std::int64_t rows = -1, pending_bytes = -1;
+  {
+    Statement pending(db, schema::sql::kSelectPending);
+    if (pending.step() == SQLITE_ROW) {
+      rows = pending.column_int(0);
+      pending_bytes = pending.column_int(1);
+    }
+  }
 
   Deadline deadline{std::chrono::steady_clock::now() + quick_check_budget};
   if (quick_check_budget.count() > 0)
     sqlite3_progress_handler(db.handle(), 10'000, past_deadline, &deadline);
-  // The writer keeps totals and records in step in every transaction; pages from another
-  // database's WAL break that.
+  // The writer keeps the per-topic rows and the records in step in every transaction; pages
+  // from another database's WAL break that.
   if (quick_check_budget.count() > 0) {
     const auto version = db.query_int("PRAGMA user_version");
     const bool has_segments = version.ok() && *version >= 3;
@@ -116,8 +122,7 @@ Result<FileVerdict, BufferError> check_existing_file(const std::filesystem::path
                                      : "SELECT count(*), coalesce(sum(bytes), 0) FROM records");
     const int code = count.step();
     if (code == SQLITE_ROW) {
-      const auto bytes = db.query_int("SELECT value FROM totals WHERE name = 'pending_bytes'");
-      if (count.column_int(0) != rows || !bytes.ok() || count.column_int(1) != *bytes) {
+      if (count.column_int(0) != rows || count.column_int(1) != pending_bytes) {
         return quarantine(reason,
                           "its totals say " + std::to_string(rows) +
                               " pending rows, its records hold " +

@@ -51,20 +51,21 @@ void count_rows(const std::filesystem::path& database, std::int64_t& rows, std::
   Database db("file:" + database.string() + "?immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
   if (db.open_code() != SQLITE_OK) return;
   if (rows < 0) {
-    const auto pending = db.query_int("SELECT value FROM totals WHERE name = 'pending'");
+    const auto pending = db.query_int(schema::sql::kSelectPending);
     if (pending.ok()) rows = *pending;
   }
   if (last_seq < 0) {
-    // Schema version 3 keeps it among the totals, older files in AUTOINCREMENT's table.
-    auto seq = db.query_int(schema::sql::kSelectLastSeq);
+    // Version 3 and later: totals and segments; older files: AUTOINCREMENT's table.
+    auto seq = db.query_int(schema::sql::kSelectHighestSeq);
     if (!seq.ok()) seq = db.query_int(schema::sql::kVersion2LastSeq);
     if (seq.ok()) last_seq = *seq;
   }
 }
 
 std::string how_to_read(const QuarantineNote& note) {
-  return "sqlite3 'file:" + note.database.string() +
-         "?immutable=1' \"SELECT value FROM totals WHERE name = 'pending'\" reads how many "
+  return "sqlite3 'file:" + note.database.string() + "?immutable=1' \"" +
+         std::string(schema::sql::kSelectPending) +
+         "\" reads how many "
          "readings the database alone holds (many to a row of its segments table); "
          "its WAL, if any, was renamed to " +
          note.database.string() +

@@ -25,8 +25,7 @@ CREATE TABLE group_stats(
   pending_bytes INTEGER NOT NULL);
 CREATE TABLE totals(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 INSERT INTO totals(name, value) VALUES
-  ('pending', 0), ('pending_bytes', 0), ('delivered', 0), ('dropped', 0), ('dead_lettered', 0),
-  ('last_seq', 0);
+  ('delivered', 0), ('dropped', 0), ('dead_lettered', 0), ('last_seq', 0);
 CREATE TABLE dead_letters(
   seq INTEGER PRIMARY KEY,
   topic TEXT NOT NULL,
@@ -51,11 +50,11 @@ CREATE INDEX alerts_by_series ON alerts(rule, device, metric, id);
 CREATE INDEX alerts_by_time ON alerts(ts_ns);
 CREATE INDEX alerts_by_raised ON alerts(raised_at_ns);
 PRAGMA application_id = 1397178950;
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 COMMIT;
 )sql";
 static_assert(kApplicationId == 1397178950, "kCreateTheRest spells kApplicationId out");
-static_assert(kVersion == 3, "kCreateTheRest spells kVersion out");
+static_assert(kVersion == 4, "kCreateTheRest spells kVersion out");
 
 std::string left_untouched(const std::filesystem::path& path) {
   return "; it was left untouched. Point buffer.path at another file, or move " + path.string() +
@@ -144,8 +143,11 @@ Status<BufferError> prepare(Database& db, const std::filesystem::path& path, boo
       return status;
     }
   }
-  if (upgrade) {
+  if (upgrade && *version < 3) {
     if (auto status = migrate_to_version3(db, path); !status.ok()) return status;
+  }
+  if (upgrade) {
+    if (auto status = migrate_to_version4(db, path); !status.ok()) return status;
   }
   // Reading the aggregates touches every table's root page: a damaged file shows here.
   std::vector<const char*> probes = {

@@ -4,8 +4,12 @@
 // Tables: segments (pending records, many consecutive seqs per row: segment.hpp) and
 // segment_progress (records of a segment done before the rest), names (topic and device names,
 // stored once), group_stats and totals (aggregates kept current by the writer so backlog
-// questions never scan records; totals hold last_seq, so that a seq is never reused, also after
-// every segment was deleted), and dead_letters (rows Kafka refused for good). application_id marks
+// questions never scan records), and dead_letters (rows Kafka refused for good). Since version
+// 4 the pending totals are the sums of the per-topic group_stats rows, and totals' last_seq is
+// written only by transactions that take rows out (delivered, dropped, dead-lettered): a
+// transaction of appends alone writes its segment and the group_stats page, one WAL frame fewer
+// per commit. The highest seq ever handed out is the larger of last_seq and the newest
+// segment's last (kSelectHighestSeq), so that a seq is never reused. application_id marks
 // the file as ours and user_version carries the schema version for migrations.
 #pragma once
 
@@ -20,7 +24,7 @@
 namespace sensorgate::buffer::schema {
 
 inline constexpr std::int64_t kApplicationId = 0x53474246;  // "SGBF"
-inline constexpr std::int64_t kVersion = 3;
+inline constexpr std::int64_t kVersion = 4;
 
 enum class NameKind : std::int64_t { kTopic = 0, kDevice = 1 };
 
@@ -95,7 +99,8 @@ inline constexpr const char* kSelectOldestSegment =
 inline constexpr const char* kSelectNewestSegment =
     SENSORGATE_SELECT_SEGMENTS "ORDER BY s.first_seq DESC LIMIT 1";
 #undef SENSORGATE_SELECT_SEGMENTS
-// Pending rows and bytes as the segments hold them (open_check compares them with the totals).
+// Pending rows and bytes as the segments hold them (open_check compares them with
+// kSelectPending).
 inline constexpr const char* kCountPending =
     "SELECT (SELECT coalesce(sum(count), 0) FROM segments) - (SELECT coalesce(sum(done), 0) FROM "
     "segment_progress), (SELECT coalesce(sum(bytes), 0) FROM segments) - (SELECT "
@@ -112,9 +117,17 @@ inline constexpr const char* kAddTotal = "UPDATE totals SET value = value + ?2 W
 inline constexpr const char* kUpsertTotal =
     "INSERT INTO totals(name, value) VALUES(?1, ?2) "
     "ON CONFLICT(name) DO UPDATE SET value = value + excluded.value";
-// The highest seq ever handed out (kept as a totals row, as segments are deleted whole).
-inline constexpr const char* kSelectLastSeq = "SELECT value FROM totals WHERE name = 'last_seq'";
-inline constexpr const char* kSetLastSeq = "UPDATE totals SET value = ?1 WHERE name = 'last_seq'";
+// The highest seq ever handed out: what a transaction that took rows out recorded, or the
+// newest segment's last seq (version 3 and later).
+inline constexpr const char* kSelectHighestSeq =
+    "SELECT max(coalesce((SELECT value FROM totals WHERE name = 'last_seq'), 0), "
+    "coalesce((SELECT first_seq + count - 1 FROM segments ORDER BY first_seq DESC LIMIT 1), 0))";
+inline constexpr const char* kSetLastSeq =
+    "UPDATE totals SET value = max(value, ?1) WHERE name = 'last_seq'";
+// Pending rows and bytes: the sums of the per-topic rows (every pending record has a topic).
+inline constexpr const char* kSelectPending =
+    "SELECT coalesce(sum(g.pending), 0), coalesce(sum(g.pending_bytes), 0) FROM group_stats g "
+    "JOIN names n ON n.id = g.name_id WHERE n.kind = 0";
 inline constexpr const char* kSelectTotals = "SELECT name, value FROM totals";
 inline constexpr const char* kSelectGroups =
     "SELECT n.kind, n.name, g.pending, g.pending_bytes FROM group_stats g "
@@ -144,6 +157,10 @@ inline constexpr const char* kMigrateToVersion2 =
     "BEGIN IMMEDIATE; ALTER TABLE alerts ADD COLUMN raised_at_ns INTEGER NOT NULL DEFAULT 0; "
     "UPDATE alerts SET raised_at_ns = ts_ns; CREATE INDEX alerts_by_raised ON "
     "alerts(raised_at_ns); PRAGMA user_version = 2; COMMIT;";
+// Version 3 -> 4 (migration.hpp): the pending totals rows go, kSelectPending sums the same.
+inline constexpr const char* kMigrateToVersion4 =
+    "BEGIN IMMEDIATE; DELETE FROM totals WHERE name IN ('pending', 'pending_bytes'); "
+    "PRAGMA user_version = 4; COMMIT;";
 // Version 2 -> 3 (migration.hpp): records, one row per reading, become segments.
 inline constexpr const char* kVersion2Records =
     "SELECT seq, topic_id, device_id, ts_ns, bytes, value FROM records ORDER BY seq";
@@ -159,8 +176,6 @@ inline constexpr const char* kCheckpointTruncate = "PRAGMA wal_checkpoint(TRUNCA
 
 // Names of the rows of the totals table.
 namespace total {
-inline constexpr const char* kPending = "pending";
-inline constexpr const char* kPendingBytes = "pending_bytes";
 inline constexpr const char* kDelivered = "delivered";
 inline constexpr const char* kDropped = "dropped";  // every reason
 // Prefix of the per-reason rows: "dropped:cap", "dropped:not_committed_at_stop".

@@ -262,9 +262,9 @@ Status<BufferError> SqliteBuffer::load_state() {
   if (!stats.ok()) return stats.error();
   committed_.pending = static_cast<std::int64_t>(stats->pending);
   committed_.pending_bytes = static_cast<std::int64_t>(stats->pending_bytes);
-  const auto last_seq = writer_db_->query_int(schema::sql::kSelectLastSeq);
-  if (!last_seq.ok()) return last_seq.error();
-  max_seq_ = std::max(max_seq_, *last_seq);
+  const auto highest_seq = writer_db_->query_int(schema::sql::kSelectHighestSeq);
+  if (!highest_seq.ok()) return highest_seq.error();
+  max_seq_ = std::max(max_seq_, *highest_seq);
   if (!writer_thread_.joinable()) {
     if (options_.reserve_bytes.count > 0) {
       if (auto reserve = create_reserve(options_.path, options_.reserve_bytes); !reserve.ok()) {
@@ -1436,7 +1436,12 @@ Status<BufferError> SqliteBuffer::write_deltas(const Deltas& deltas,
     }
     first += rows;
   }
-  if (next_seq_ - 1 > max_seq_) {
+  std::int64_t dropped = 0;
+  for (const auto& [reason, rows] : deltas.dropped) dropped += rows;
+  // Only a transaction that takes rows out (or dead-letters one on arrival) may remove the
+  // segment holding the highest seq, so only such a one records it: the totals page is written
+  // then anyway, and appends alone leave it (schema.hpp, kSelectHighestSeq).
+  if (deltas.delivered != 0 || dropped != 0 || deltas.dead_lettered != 0) {
     Statement set_last_seq(*writer_db_, schema::sql::kSetLastSeq);
     set_last_seq.bind(1, next_seq_ - 1);
     if (const int code = set_last_seq.step(); code != SQLITE_DONE) {
@@ -1444,11 +1449,7 @@ Status<BufferError> SqliteBuffer::write_deltas(const Deltas& deltas,
     }
   }
   Statement add_total(*writer_db_, schema::sql::kAddTotal);
-  std::int64_t dropped = 0;
-  for (const auto& [reason, rows] : deltas.dropped) dropped += rows;
   const std::pair<const char*, std::int64_t> totals[] = {
-      {schema::total::kPending, deltas.total.pending},
-      {schema::total::kPendingBytes, deltas.total.pending_bytes},
       {schema::total::kDelivered, deltas.delivered},
       {schema::total::kDropped, dropped},
       {schema::total::kDeadLettered, deltas.dead_lettered}};

@@ -145,7 +145,7 @@ TEST_CASE("a buffer of schema version 1 is upgraded in place: its alerts keep th
   const auto before = buffer::read_alerts(dir / "buffer.db", 0);
   REQUIRE_FALSE(before.ok());
   CHECK(before.error().message == "buffer file " + (dir / "buffer.db").string() +
-                                      " has schema version 1, older than this sensorgate (3); "
+                                      " has schema version 1, older than this sensorgate (4); "
                                       "start the daemon once (sensorgate run) to upgrade it");
   auto buffer = open_buffer(options_in(dir));
   CHECK(read_all(*buffer).size() == 4);

@@ -79,7 +79,7 @@ TEST_CASE("a buffer written by a newer schema version is refused") {
   CHECK(opened.error().code == buffer::BufferError::kTooNew);
   CHECK(opened.error().message ==
         "buffer file " + path.string() +
-            " has schema version 99, newer than this sensorgate (3); it was left untouched. "
+            " has schema version 99, newer than this sensorgate (4); it was left untouched. "
             "Upgrade sensorgate to read it");
 }
 

@@ -184,7 +184,7 @@ TEST_CASE(
   REQUIRE_FALSE(before.ok());
   CHECK(before.error().code == buffer::BufferError::kTooNew);
   CHECK(before.error().message == "buffer file " + path.string() +
-                                      " has schema version 2, older than this sensorgate (3); "
+                                      " has schema version 2, older than this sensorgate (4); "
                                       "start the daemon once (sensorgate run) to upgrade it");
 
   auto buffer = open_buffer(buffer::Options{.path = path});
