@@ -124,7 +124,8 @@ inline constexpr const char* kSelectHighestSeq =
     "coalesce((SELECT first_seq + count - 1 FROM segments ORDER BY first_seq DESC LIMIT 1), 0))";
 inline constexpr const char* kSetLastSeq =
     "UPDATE totals SET value = max(value, ?1) WHERE name = 'last_seq'";
-// Pending rows and bytes: the sums of the per-topic rows (every pending record has a topic).
+// Pending rows and bytes: the sums of the per-topic rows (kind 0, NameKind::kTopic; every
+// pending record has a topic).
 inline constexpr const char* kSelectPending =
     "SELECT coalesce(sum(g.pending), 0), coalesce(sum(g.pending_bytes), 0) FROM group_stats g "
     "JOIN names n ON n.id = g.name_id WHERE n.kind = 0";

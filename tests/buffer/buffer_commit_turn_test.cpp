@@ -72,16 +72,24 @@ TEST_CASE("records queued by append_some join the group of a caller that commits
   CHECK(stored_ok);
 }
 
+// Appends `rows` records of dev-1 and hands them out as the forwarder does; returns their seqs.
+std::vector<std::int64_t> append_and_hand_out(buffer::Buffer& buffer, int rows) {
+  REQUIRE(buffer.append(make_records("dev-1", 0, rows)).ok());
+  const auto batch = buffer.next_batch(static_cast<std::size_t>(rows));
+  REQUIRE(batch.ok());
+  REQUIRE(batch->size() == static_cast<std::size_t>(rows));
+  std::vector<std::int64_t> seqs;
+  for (const auto& row : *batch) seqs.push_back(row.seq);
+  return seqs;
+}
+
 TEST_CASE("delivered rows alone are deleted once delivery_hold has passed") {
   TempDir dir;
   auto options = options_in(dir);  // commit_interval 2 ms
   options.delivery_hold = std::chrono::milliseconds(100);
   auto buffer = open_buffer(options);
-  REQUIRE(buffer->append(make_records("dev-1", 0, 4)).ok());
-  const auto batch = buffer->next_batch(4);
-  REQUIRE(batch.ok());
-  REQUIRE(batch->size() == 4);
-  const std::int64_t first[] = {(*batch)[0].seq};
+  const auto seqs = append_and_hand_out(*buffer, 4);
+  const std::int64_t first[] = {seqs[0]};
   const auto delivered_at = std::chrono::steady_clock::now();
   REQUIRE(buffer->mark_delivered(first).ok());
   REQUIRE(wait_until([&] { return buffer->stats()->pending == 3; }));
@@ -94,11 +102,8 @@ TEST_CASE("appends commit without the deliveries still in their hold, and sync()
   auto options = options_in(dir);
   options.delivery_hold = std::chrono::seconds(30);
   auto buffer = open_buffer(options);
-  REQUIRE(buffer->append(make_records("dev-1", 0, 4)).ok());
-  const auto batch = buffer->next_batch(4);
-  REQUIRE(batch.ok());
-  REQUIRE(batch->size() == 4);
-  const std::int64_t first[] = {(*batch)[0].seq};
+  const auto seqs = append_and_hand_out(*buffer, 4);
+  const std::int64_t first[] = {seqs[0]};
   REQUIRE(buffer->mark_delivered(first).ok());
   // This group of appends leaves the delivery queued: the delivered row is still pending.
   REQUIRE(buffer->append(make_records("dev-1", 4, 1)).ok());
@@ -114,13 +119,10 @@ TEST_CASE("commit_max_rows delivered rows are deleted without waiting out the ho
   options.delivery_hold = std::chrono::seconds(30);
   options.commit_max_rows = 4;
   auto buffer = open_buffer(options);
-  REQUIRE(buffer->append(make_records("dev-1", 0, 6)).ok());
-  const auto batch = buffer->next_batch(6);
-  REQUIRE(batch.ok());
-  REQUIRE(batch->size() == 6);
-  const std::int64_t three[] = {(*batch)[0].seq, (*batch)[1].seq, (*batch)[2].seq};
+  const auto seqs = append_and_hand_out(*buffer, 6);
+  const std::int64_t three[] = {seqs[0], seqs[1], seqs[2]};
   REQUIRE(buffer->mark_delivered(three).ok());
-  const std::int64_t fourth[] = {(*batch)[3].seq};
+  const std::int64_t fourth[] = {seqs[3]};
   REQUIRE(buffer->mark_delivered(fourth).ok());
   // Far sooner than the 30 s hold: the fourth row made the deliveries due.
   CHECK(wait_until([&] { return buffer->stats()->pending == 2; }));
@@ -132,11 +134,8 @@ TEST_CASE("deliveries in their hold are committed when the buffer closes") {
   options.delivery_hold = std::chrono::seconds(30);
   {
     auto buffer = open_buffer(options);
-    REQUIRE(buffer->append(make_records("dev-1", 0, 3)).ok());
-    const auto batch = buffer->next_batch(3);
-    REQUIRE(batch.ok());
-    REQUIRE(batch->size() == 3);
-    const std::int64_t first[] = {(*batch)[0].seq};
+    const auto seqs = append_and_hand_out(*buffer, 3);
+    const std::int64_t first[] = {seqs[0]};
     REQUIRE(buffer->mark_delivered(first).ok());
     buffer->close();
   }
