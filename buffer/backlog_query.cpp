@@ -80,13 +80,6 @@ Result<BacklogStats, BufferError> query_backlog(Database& db, const std::filesys
     if (code != SQLITE_DONE) return sqlite_error(db, code, "reading totals");
   }
   {
-    Statement pending(db, schema::sql::kSelectPending);
-    const int code = pending.step();
-    if (code != SQLITE_ROW) return sqlite_error(db, code, "reading the pending totals");
-    stats.pending = static_cast<std::uint64_t>(pending.column_int(0));
-    stats.pending_bytes = static_cast<std::uint64_t>(pending.column_int(1));
-  }
-  {
     Statement groups(db, schema::sql::kSelectGroups);
     if (!groups.prepared()) return sqlite_error(db, groups.prepare_code(), "reading group stats");
     int code;
@@ -95,6 +88,9 @@ Result<BacklogStats, BufferError> query_backlog(Database& db, const std::filesys
                        static_cast<std::uint64_t>(groups.column_int(2)),
                        static_cast<std::uint64_t>(groups.column_int(3))};
       if (groups.column_int(0) == static_cast<std::int64_t>(schema::NameKind::kTopic)) {
+        // The pending totals are the per-topic rows' sums (schema.hpp, kSelectPending).
+        stats.pending += group.pending;
+        stats.pending_bytes += group.pending_bytes;
         stats.by_topic.push_back(std::move(group));
       } else {
         stats.by_device.push_back(std::move(group));
